@@ -103,8 +103,7 @@ public final class Contract implements Serializable {
     Set<String> names = new HashSet<>();
     for (JsonNode entry : mapping.path("columns")) {
       String columnPath = entry.isTextual() ? entry.asText() : text(entry, "path");
-      String columnName =
-          entry.isTextual() ? columnPath.replace('.', '_') : text(entry, "name");
+      String columnName = entry.isTextual() ? columnPath.replace('.', '_') : text(entry, "name");
       if (!columnName.matches("[A-Za-z][A-Za-z0-9_]*") || !names.add(columnName)) {
         throw new IllegalArgumentException("Bad or repeated column name: " + columnName);
       }
@@ -231,7 +230,8 @@ public final class Contract implements Serializable {
     } else if (type.isTextual()) {
       types.add(type.asText());
     }
-    boolean nullable = !required || types.remove("null");
+    boolean allowsNull = types.remove("null");
+    boolean nullable = !required || allowsNull;
     FieldType beamType;
     if (isEventTime) {
       beamType = FieldType.DATETIME;
@@ -311,8 +311,8 @@ public final class Contract implements Serializable {
   }
 
   /**
-   * What to aggregate per window and group key: a count of events where a boolean column is true,
-   * a distinct count of one column, and the sum and max of the difference of two numeric columns.
+   * What to aggregate per window and group key: a count of events where a boolean column is true, a
+   * distinct count of one column, and the sum and max of the difference of two numeric columns.
    * Each part is optional.
    */
   public static final class Aggregation implements Serializable {
@@ -348,5 +348,4 @@ public final class Contract implements Serializable {
       return all;
     }
   }
-
 }

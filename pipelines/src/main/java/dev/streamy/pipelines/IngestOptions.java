@@ -1,0 +1,125 @@
+package dev.streamy.pipelines;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+
+/**
+ * Options of the ingest pipeline. The names are API: launchers, templates and scripts pass them
+ * as {@code --name=value} on every runner.
+ */
+public interface IngestOptions extends PipelineOptions {
+
+  @Description("Kafka bootstrap servers, host:port[,host:port...].")
+  @Validation.Required
+  String getBootstrapServers();
+
+  void setBootstrapServers(String value);
+
+  @Description("Kafka topic to read events from.")
+  @Validation.Required
+  String getInputTopic();
+
+  void setInputTopic(String value);
+
+  @Description(
+      "Output folder (local path or any Beam file system URI). Events, aggregates and dead"
+          + " letters are written below it as Parquet.")
+  @Validation.Required
+  String getOutput();
+
+  void setOutput(String value);
+
+  @Description(
+      "Kafka topic for dead letters (value and key byte-identical to the source, metadata as"
+          + " dlq.* headers). Default: <inputTopic>.dlq. Set to 'none' to write dead letters to"
+          + " files only.")
+  String getDeadLetterTopic();
+
+  void setDeadLetterTopic(String value);
+
+  @Description("Event-time window size, as an ISO-8601 duration (PT1M) or 30s, 1m, 2h.")
+  @Default.String("1m")
+  String getWindowSize();
+
+  void setWindowSize(String value);
+
+  @Description(
+      "How long after a window closes late events still count (ISO-8601 or 30s, 5m, 1h). Later"
+          + " events become TS_LATE dead letters.")
+  @Default.String("5m")
+  String getAllowedLateness();
+
+  void setAllowedLateness(String value);
+
+  @Description(
+      "Read this many records, then finish (a bounded run). 0 or less: read forever (streaming).")
+  @Default.Long(0)
+  long getMaxRecords();
+
+  void setMaxRecords(long value);
+
+  @Description(
+      "Extra Kafka consumer (and DLQ producer) config as comma-separated key=value pairs, e.g."
+          + " security.protocol=SASL_SSL,sasl.mechanism=PLAIN,sasl.jaas.config=... Secret values"
+          + " are redacted from logs and display data.")
+  @Default.String("")
+  String getKafkaConsumerConfig();
+
+  void setKafkaConsumerConfig(String value);
+
+  @Description(
+      "Data contract: a bundled name (mediawiki-recentchange-1.0.0) or the path of a"
+          + " *.contract.json mapping file next to its JSON Schema.")
+  @Default.String("mediawiki-recentchange-1.0.0")
+  String getContract();
+
+  void setContract(String value);
+
+  @Description(
+      "How long an event id is remembered for deduplication (event time), e.g. 10m. 0: no"
+          + " deduplication.")
+  @Default.String("10m")
+  String getDedupeWindow();
+
+  void setDedupeWindow(String value);
+
+  @Description("Events whose time is further than this in the future are TS_FUTURE dead letters.")
+  @Default.String("1h")
+  String getMaxFutureSkew();
+
+  void setMaxFutureSkew(String value);
+
+  @Description("Values larger than this many bytes are TOO_LARGE dead letters.")
+  @Default.Integer(1_048_576)
+  int getMaxRecordBytes();
+
+  void setMaxRecordBytes(int value);
+
+  @Description("JSON nested deeper than this is a TOO_DEEP dead letter.")
+  @Default.Integer(64)
+  int getMaxJsonDepth();
+
+  void setMaxJsonDepth(int value);
+
+  @Description(
+      "How far the watermark trails the newest event time seen on a partition (out-of-orderness"
+          + " tolerated before events count as late), e.g. 30s.")
+  @Default.String("30s")
+  String getMaxOutOfOrderness();
+
+  void setMaxOutOfOrderness(String value);
+
+  @Description("Fixed number of files per window and pane for each output (deterministic names).")
+  @Default.Integer(1)
+  int getNumShards();
+
+  void setNumShards(int value);
+
+  @Description("Kafka consumer group id; offsets are committed when a bundle is finalized.")
+  @Default.String("streamy-ingest")
+  String getConsumerGroup();
+
+  void setConsumerGroup(String value);
+}

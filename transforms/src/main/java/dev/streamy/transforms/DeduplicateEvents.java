@@ -1,0 +1,122 @@
+package dev.streamy.transforms;
+
+import javax.annotation.Nullable;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Drops repeated events by event id, remembering each id for a bounded span of event time after its
+ * first copy. Every dropped copy is counted ({@code duplicates_removed}); the first copy to arrive
+ * is kept. Runs in the global window, before windowing, so no copy is ever dropped for lateness
+ * here.
+ */
+public final class DeduplicateEvents
+    extends PTransform<PCollection<KV<SourceRecord, Row>>, PCollection<KV<SourceRecord, Row>>> {
+
+  private final String idColumn;
+  private final Duration memory;
+
+  private DeduplicateEvents(String idColumn, Duration memory) {
+    this.idColumn = idColumn;
+    this.memory = memory;
+  }
+
+  /** Deduplicates on {@code idColumn}, remembering ids for {@code memory} of event time. */
+  public static DeduplicateEvents byColumn(String idColumn, Duration memory) {
+    if (memory.isShorterThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("Deduplication memory must not be negative: " + memory);
+    }
+    return new DeduplicateEvents(idColumn, memory);
+  }
+
+  @Override
+  public PCollection<KV<SourceRecord, Row>> expand(PCollection<KV<SourceRecord, Row>> events) {
+    if (memory.equals(Duration.ZERO)) {
+      return events;
+    }
+    Coder<KV<SourceRecord, Row>> coder = events.getCoder();
+    return events
+        .apply(
+            "KeyByEventId",
+            WithKeys.of(new EventIdFn(idColumn)).withKeyType(TypeDescriptors.strings()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), coder))
+        .apply("KeepFirstCopy", ParDo.of(new KeepFirstFn(memory)))
+        .setCoder(coder);
+  }
+
+  private static final class EventIdFn
+      implements org.apache.beam.sdk.transforms.SerializableFunction<
+          KV<SourceRecord, Row>, String> {
+    private final String idColumn;
+
+    EventIdFn(String idColumn) {
+      this.idColumn = idColumn;
+    }
+
+    @Override
+    public String apply(KV<SourceRecord, Row> event) {
+      @Nullable String id = event.getValue().getString(idColumn);
+      // Validated events always carry their id; fall back to the coordinates to stay total.
+      return id != null ? id : event.getKey().coordinates();
+    }
+  }
+
+  private static final class KeepFirstFn
+      extends DoFn<KV<String, KV<SourceRecord, Row>>, KV<SourceRecord, Row>> {
+    private final Counter duplicates = Metrics.counter("streamy", "duplicates_removed");
+    private final Counter kept = Metrics.counter("streamy", "events_unique");
+    private final Duration memory;
+
+    @StateId("seen")
+    private final StateSpec<ValueState<Boolean>> seenSpec = StateSpecs.value();
+
+    @TimerId("forget")
+    private final TimerSpec forgetSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    KeepFirstFn(Duration memory) {
+      this.memory = memory;
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, KV<SourceRecord, Row>> element,
+        @Timestamp Instant timestamp,
+        @StateId("seen") ValueState<Boolean> seen,
+        @TimerId("forget") Timer forget,
+        OutputReceiver<KV<SourceRecord, Row>> out) {
+      if (Boolean.TRUE.equals(seen.read())) {
+        duplicates.inc();
+        return;
+      }
+      seen.write(true);
+      forget.set(timestamp.plus(memory));
+      kept.inc();
+      out.output(element.getValue());
+    }
+
+    @OnTimer("forget")
+    public void onForget(@StateId("seen") ValueState<Boolean> seen) {
+      seen.clear();
+    }
+  }
+}

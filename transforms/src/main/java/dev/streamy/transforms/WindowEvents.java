@@ -1,0 +1,247 @@
+package dev.streamy.transforms;
+
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Puts events into fixed event-time windows and turns events that arrive after their window's
+ * allowed lateness into {@code TS_LATE} dead letters instead of letting a GroupByKey drop them.
+ *
+ * <p>Panes: each window emits one ON_TIME pane when the watermark passes its end and then LATE
+ * panes, batched by {@link #LATE_PANE_DELAY} of processing time, for late events within the allowed
+ * lateness. Events are in discarding mode (each event in exactly one pane); {@link #accumulating()}
+ * gives aggregations the same windows in accumulating mode, so that each of their panes holds the
+ * window's running total.
+ *
+ * <p>How "too late" is decided: events first pass a GroupByKey over {@link LatenessWindows},
+ * windows stretched to end at {@code windowEnd + allowedLateness}, that fires for every element. A
+ * pane fired while the runner's input watermark has not passed the stretched end is EARLY, so the
+ * event is within its lateness; any other pane means the deadline has passed: TS_LATE. The decision
+ * uses the runner's own watermark, and the event windows downstream see a watermark no further on,
+ * so they never drop an event this step let through.
+ */
+public final class WindowEvents
+    extends PTransform<
+        PCollection<KV<SourceRecord, Row>>, WithFailures.Result<PCollection<Row>, DeadLetter>> {
+
+  /** Late events of one window are gathered this long (processing time) into one pane. */
+  public static final Duration LATE_PANE_DELAY = Duration.standardSeconds(10);
+
+  /**
+   * How long past a window's deadline the lateness check still remembers it. Events later than the
+   * deadline plus this are dropped by the runner and counted by its {@code droppedDueToLateness}
+   * metric; within it they are TS_LATE dead letters.
+   */
+  public static final Duration LATE_DATA_HORIZON = Duration.standardDays(7);
+
+  private static final int SHARDS = 16;
+
+  private final Duration size;
+  private final Duration allowedLateness;
+  private final String eventTimeColumn;
+  private final String eventIdColumn;
+
+  private WindowEvents(
+      Duration size, Duration allowedLateness, String eventTimeColumn, String eventIdColumn) {
+    this.size = size;
+    this.allowedLateness = allowedLateness;
+    this.eventTimeColumn = eventTimeColumn;
+    this.eventIdColumn = eventIdColumn;
+  }
+
+  /**
+   * Fixed windows of {@code size} accepting late events for {@code allowedLateness}; the event time
+   * and id are read from the contract's columns.
+   */
+  public static WindowEvents of(Duration size, Duration allowedLateness, Contract contract) {
+    if (!size.isLongerThan(Duration.ZERO) || allowedLateness.isShorterThan(Duration.ZERO)) {
+      throw new IllegalArgumentException(
+          "Window size must be positive and lateness not negative: "
+              + size
+              + ", "
+              + allowedLateness);
+    }
+    return new WindowEvents(
+        size, allowedLateness, contract.eventTimeColumn(), contract.eventIdColumn());
+  }
+
+  /** The event windows in accumulating mode, for aggregations whose panes carry running totals. */
+  public Window<Row> accumulating() {
+    return eventWindows().accumulatingFiredPanes();
+  }
+
+  private Window<Row> eventWindows() {
+    return Window.<Row>into(FixedWindows.of(size))
+        .triggering(
+            AfterWatermark.pastEndOfWindow()
+                .withLateFirings(
+                    AfterProcessingTime.pastFirstElementInPane().plusDelayOf(LATE_PANE_DELAY)))
+        .withAllowedLateness(allowedLateness);
+  }
+
+  @Override
+  public WithFailures.Result<PCollection<Row>, DeadLetter> expand(
+      PCollection<KV<SourceRecord, Row>> events) {
+    KvCoder<SourceRecord, Row> eventCoder = (KvCoder<SourceRecord, Row>) events.getCoder();
+    Coder<Row> rowCoder = eventCoder.getValueCoder();
+    LatenessWindows deadlines = new LatenessWindows(size, allowedLateness);
+    TupleTag<Row> onTime = new TupleTag<>("withinLateness");
+    TupleTag<DeadLetter> late = new TupleTag<>("tooLate");
+    PCollectionTuple split =
+        events
+            .apply("KeyByShard", ParDo.of(new KeyByShardFn()))
+            .setCoder(KvCoder.of(VarIntCoder.of(), eventCoder))
+            .apply(
+                "AssignDeadlines",
+                Window.<KV<Integer, KV<SourceRecord, Row>>>into(deadlines)
+                    .triggering(Repeatedly.forever(AfterPane.elementCountAtLeast(1)))
+                    .withAllowedLateness(LATE_DATA_HORIZON)
+                    .withTimestampCombiner(TimestampCombiner.EARLIEST)
+                    .discardingFiredPanes())
+            .apply("GroupBeforeDeadline", GroupByKey.create())
+            .apply(
+                "SplitTooLate",
+                ParDo.of(
+                        new SplitTooLateFn(
+                            deadlines,
+                            allowedLateness,
+                            eventTimeColumn,
+                            eventIdColumn,
+                            onTime,
+                            late))
+                    .withOutputTags(onTime, TupleTagList.of(late)));
+    Coder<DeadLetter> deadLetterCoder = deadLetterCoder(events);
+    PCollection<Row> windowed =
+        split.get(onTime).setCoder(rowCoder).apply("AssignEventWindows", eventWindows());
+    // Dead letters of every stage are flattened together, so they leave in the global window.
+    PCollection<DeadLetter> tooLate =
+        split
+            .get(late)
+            .setCoder(deadLetterCoder)
+            .apply(
+                "ReturnToGlobalWindow",
+                Window.<DeadLetter>into(new GlobalWindows())
+                    .triggering(DefaultTrigger.of())
+                    .withAllowedLateness(Duration.ZERO)
+                    .discardingFiredPanes());
+    return WithFailures.Result.of(windowed, tooLate);
+  }
+
+  private static Coder<DeadLetter> deadLetterCoder(PCollection<?> anyCollection) {
+    try {
+      return anyCollection.getPipeline().getSchemaRegistry().getSchemaCoder(DeadLetter.class);
+    } catch (org.apache.beam.sdk.schemas.NoSuchSchemaException e) {
+      throw new IllegalStateException("DeadLetter has a schema by annotation", e);
+    }
+  }
+
+  private static final class KeyByShardFn
+      extends DoFn<KV<SourceRecord, Row>, KV<Integer, KV<SourceRecord, Row>>> {
+    @ProcessElement
+    public void process(
+        @Element KV<SourceRecord, Row> event,
+        OutputReceiver<KV<Integer, KV<SourceRecord, Row>>> out) {
+      SourceRecord source = event.getKey();
+      int shard = Math.floorMod(source.partition * 31 + Long.hashCode(source.offset), SHARDS);
+      out.output(KV.of(shard, event));
+    }
+  }
+
+  private static final class SplitTooLateFn
+      extends DoFn<KV<Integer, Iterable<KV<SourceRecord, Row>>>, Row> {
+    private final Counter onTime = Metrics.counter("streamy", "events_windowed");
+    private final Counter tooLate = Metrics.counter("streamy", "dead_letters_TS_LATE");
+    private final LatenessWindows deadlines;
+    private final Duration allowedLateness;
+    private final String eventTimeColumn;
+    private final String eventIdColumn;
+    private final TupleTag<Row> onTimeTag;
+    private final TupleTag<DeadLetter> lateTag;
+
+    SplitTooLateFn(
+        LatenessWindows deadlines,
+        Duration allowedLateness,
+        String eventTimeColumn,
+        String eventIdColumn,
+        TupleTag<Row> onTimeTag,
+        TupleTag<DeadLetter> lateTag) {
+      this.deadlines = deadlines;
+      this.allowedLateness = allowedLateness;
+      this.eventTimeColumn = eventTimeColumn;
+      this.eventIdColumn = eventIdColumn;
+      this.onTimeTag = onTimeTag;
+      this.lateTag = lateTag;
+    }
+
+    /**
+     * Events leave with their own event time. The grouping gave the pane a timestamp no earlier
+     * than the watermark, which can be later than an allowed-late event's time, so moving back must
+     * be allowed; the event windows downstream then judge lateness by the real event time.
+     */
+    @Override
+    @SuppressWarnings("deprecation")
+    public Duration getAllowedTimestampSkew() {
+      return Duration.millis(Long.MAX_VALUE);
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<Integer, Iterable<KV<SourceRecord, Row>>> group,
+        PaneInfo pane,
+        MultiOutputReceiver out) {
+      boolean withinLateness = pane.getTiming() == PaneInfo.Timing.EARLY;
+      for (KV<SourceRecord, Row> event : group.getValue()) {
+        Instant eventTime = event.getValue().getDateTime(eventTimeColumn).toInstant();
+        if (withinLateness) {
+          onTime.inc();
+          out.get(onTimeTag).outputWithTimestamp(event.getValue(), eventTime);
+        } else {
+          tooLate.inc();
+          IntervalWindow window = deadlines.realWindow(eventTime);
+          out.get(lateTag)
+              .output(
+                  DeadLetter.of(event.getKey(), Stage.WINDOW, ErrorCode.TS_LATE)
+                      .eventId(event.getValue().getString(eventIdColumn))
+                      .message(
+                          "Event time "
+                              + eventTime
+                              + " belongs to window ["
+                              + window.start()
+                              + ", "
+                              + window.end()
+                              + ") which stopped accepting late events "
+                              + allowedLateness
+                              + " after its end")
+                      .build());
+        }
+      }
+    }
+  }
+}
