@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -88,7 +89,9 @@ public final class Contract implements Serializable {
       }
       String resource = "contracts/" + nameOrPath + ".contract.json";
       JsonNode mapping = MAPPER.readTree(readResource(resource));
-      return fromJson(mapping, new String(readResource("contracts/" + text(mapping, "schema"))));
+      return fromJson(
+          mapping,
+          new String(readResource("contracts/" + text(mapping, "schema")), StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot read contract " + nameOrPath, e);
     }

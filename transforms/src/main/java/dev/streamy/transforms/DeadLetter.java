@@ -1,7 +1,6 @@
 package dev.streamy.transforms;
 
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -24,6 +23,12 @@ public final class DeadLetter implements Serializable {
 
   /** Longest message kept, in characters. */
   public static final int MAX_MESSAGE_CHARS = 1_000;
+
+  /**
+   * Bytes of an oversized ({@code TOO_LARGE}) value that are kept, with the size and SHA-256 of the
+   * whole. Small enough that the dead letter fits Kafka's default 1 MB record limit.
+   */
+  public static final int MAX_KEPT_OVERSIZED_BYTES = 64 * 1024;
 
   /** Longest stack kept, in characters. */
   public static final int MAX_STACK_CHARS = 4_000;
@@ -114,8 +119,25 @@ public final class DeadLetter implements Serializable {
   /** The same dead letter stamped with the pipeline that wrote it. */
   public DeadLetter withPipeline(String name, String version) {
     return new DeadLetter(
-        stage, errorCode, message, violations, stack, eventId, topic, partition, offset, timestamp,
-        key, value, headers, valueSize, valueSha256, valueTruncated, name, version, processingTime);
+        stage,
+        errorCode,
+        message,
+        violations,
+        stack,
+        eventId,
+        topic,
+        partition,
+        offset,
+        timestamp,
+        key,
+        value,
+        headers,
+        valueSize,
+        valueSha256,
+        valueTruncated,
+        name,
+        version,
+        processingTime);
   }
 
   @Override
@@ -236,9 +258,7 @@ public final class DeadLetter implements Serializable {
       return this;
     }
 
-    /**
-     * Keeps the throwable's class names and frames, never its messages (they may echo data).
-     */
+    /** Keeps the throwable's class names and frames, never its messages (they may echo data). */
     public Builder error(Throwable error) {
       this.stack = cap(sanitizedStack(error), MAX_STACK_CHARS);
       return this;
@@ -309,9 +329,5 @@ public final class DeadLetter implements Serializable {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is always available in the JDK", e);
     }
-  }
-
-  static byte[] utf8(String text) {
-    return text.getBytes(StandardCharsets.UTF_8);
   }
 }

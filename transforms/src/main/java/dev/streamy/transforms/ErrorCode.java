@@ -1,8 +1,8 @@
 package dev.streamy.transforms;
 
 /**
- * Stable dead-letter error codes. These names are API: dashboards, replay tools and the DLQ
- * headers use them. Add codes; never rename or reuse one.
+ * Stable dead-letter error codes. These names are API: dashboards, replay tools and the DLQ headers
+ * use them. Add codes; never rename or reuse one.
  */
 public enum ErrorCode {
   /** Null or zero-length value. */

@@ -1,0 +1,179 @@
+package dev.streamy.transforms;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.SchemaRegistry;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.util.SerializableSupplier;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Checks each parsed event against the contract ({@link EventRules}) and turns the valid ones into
+ * typed rows of {@link Contract#eventSchema()}, timestamped with their event time; every refused
+ * event becomes one {@link DeadLetter} at {@link Stage#VALIDATE}.
+ */
+public final class ValidateEvents
+    extends PTransform<
+        PCollection<KV<SourceRecord, JsonNode>>,
+        WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter>> {
+
+  private static final TupleTag<KV<SourceRecord, Row>> VALID = new TupleTag<>("valid");
+  private static final TupleTag<DeadLetter> FAILED = new TupleTag<>("deadLetters");
+
+  private final Contract contract;
+  private final Duration maxFutureSkew;
+  private final SerializableSupplier<Instant> clock;
+
+  private ValidateEvents(
+      Contract contract, Duration maxFutureSkew, SerializableSupplier<Instant> clock) {
+    if (maxFutureSkew.isShorterThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("maxFutureSkew must not be negative");
+    }
+    this.contract = contract;
+    this.maxFutureSkew = maxFutureSkew;
+    this.clock = clock;
+  }
+
+  /** Validates against {@code contract}; event times beyond now + {@code maxFutureSkew} fail. */
+  public static ValidateEvents of(Contract contract, Duration maxFutureSkew) {
+    return new ValidateEvents(contract, maxFutureSkew, new SystemClock());
+  }
+
+  /** The same transform reading "now" from {@code clock} (tests, reproducible replays). */
+  public ValidateEvents withClock(SerializableSupplier<Instant> clock) {
+    return new ValidateEvents(contract, maxFutureSkew, clock);
+  }
+
+  @Override
+  public WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter> expand(
+      PCollection<KV<SourceRecord, JsonNode>> input) {
+    SchemaRegistry schemas = input.getPipeline().getSchemaRegistry();
+    PCollectionTuple outputs =
+        input.apply(
+            "Validate",
+            ParDo.of(new ValidateFn(contract, maxFutureSkew, clock))
+                .withOutputTags(VALID, TupleTagList.of(FAILED)));
+    PCollection<KV<SourceRecord, Row>> valid =
+        outputs
+            .get(VALID)
+            .setCoder(
+                KvCoder.of(
+                    ParseEvents.schemaCoder(schemas, SourceRecord.class),
+                    RowCoder.of(contract.eventSchema())));
+    PCollection<DeadLetter> failed =
+        outputs.get(FAILED).setCoder(ParseEvents.schemaCoder(schemas, DeadLetter.class));
+    return WithFailures.Result.of(valid, failed);
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("contract", contract.name() + "-" + contract.version()))
+        .add(DisplayData.item("maxFutureSkew", maxFutureSkew).withLabel("Accepted clock skew"));
+  }
+
+  private static final class SystemClock implements SerializableSupplier<Instant> {
+    @Override
+    public Instant get() {
+      return Instant.now();
+    }
+  }
+
+  private static final class ValidateFn
+      extends DoFn<KV<SourceRecord, JsonNode>, KV<SourceRecord, Row>> {
+    private final Contract contract;
+    private final Duration maxFutureSkew;
+    private final SerializableSupplier<Instant> clock;
+    private final Counter valid = Metrics.counter(ParseEvents.NAMESPACE, "events_valid");
+    private final Counter unknownFields =
+        Metrics.counter(ParseEvents.NAMESPACE, "events_with_unknown_fields");
+    private transient EventRules rules;
+    private transient Map<ErrorCode, Counter> deadLetters;
+
+    ValidateFn(Contract contract, Duration maxFutureSkew, SerializableSupplier<Instant> clock) {
+      this.contract = contract;
+      this.maxFutureSkew = maxFutureSkew;
+      this.clock = clock;
+    }
+
+    @Setup
+    public void setup() {
+      rules = new EventRules(contract, maxFutureSkew);
+      deadLetters = ParseEvents.deadLetterCounters();
+    }
+
+    @ProcessElement
+    public void process(@Element KV<SourceRecord, JsonNode> element, MultiOutputReceiver out) {
+      SourceRecord source = element.getKey();
+      JsonNode event = element.getValue();
+      EventRules.Verdict verdict = null;
+      Row row = null;
+      DeadLetter deadLetter = null;
+      try {
+        verdict = rules.check(event, clock.get());
+        if (verdict.isValid()) {
+          row = contract.toRow(event, source);
+        } else {
+          deadLetter =
+              DeadLetter.of(source, Stage.VALIDATE, verdict.code())
+                  .message(verdict.message())
+                  .violations(verdict.violations())
+                  .eventId(verdict.eventId())
+                  .build();
+        }
+      } catch (RuntimeException e) {
+        deadLetter =
+            DeadLetter.of(source, Stage.VALIDATE, ErrorCode.UNEXPECTED)
+                .message("unexpected " + e.getClass().getName() + " while validating")
+                .eventId(verdict != null ? verdict.eventId() : safeEventId(event))
+                .error(e)
+                .build();
+      }
+      if (deadLetter == null) {
+        valid.inc();
+        if (verdict.hasUnknownFields()) {
+          unknownFields.inc();
+        }
+        out.get(VALID).outputWithTimestamp(KV.of(source, row), verdict.eventTime());
+      } else {
+        deadLetters.get(deadLetter.code()).inc();
+        out.get(FAILED).output(deadLetter);
+      }
+    }
+
+    private String safeEventId(JsonNode event) {
+      try {
+        return rules.eventId(event);
+      } catch (RuntimeException e) {
+        return null;
+      }
+    }
+
+    /**
+     * Valid events are re-stamped with the event time from their payload, which is usually earlier
+     * than the Kafka timestamp they arrived with, so outputs must be allowed to move backwards in
+     * time; lateness is judged later, by the windowing step.
+     */
+    @Override
+    @SuppressWarnings("deprecation")
+    public Duration getAllowedTimestampSkew() {
+      return Duration.millis(Long.MAX_VALUE);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.streamy.transforms;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.util.List;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/** The default contract's derived Beam Schema and mapping. */
+@RunWith(JUnit4.class)
+public class ContractTest {
+
+  private final Contract contract = Contract.load(Contract.DEFAULT);
+
+  private FieldType type(String column) {
+    return contract.eventSchema().getField(column).getType();
+  }
+
+  @Test
+  public void eventTimeIsANonNullDateTime() {
+    assertEquals(FieldType.DATETIME, type("meta_dt"));
+    assertFalse(type("meta_dt").getNullable());
+  }
+
+  @Test
+  public void requiredStringsAreNotNullable() {
+    assertEquals(FieldType.STRING, type("meta_id"));
+    assertEquals(FieldType.STRING, type("meta_stream"));
+  }
+
+  @Test
+  public void optionalAndNullableFieldsAreNullable() {
+    assertEquals(FieldType.INT64.withNullable(true), type("id"));
+    assertEquals(FieldType.BOOLEAN.withNullable(true), type("bot"));
+    assertEquals(FieldType.STRING.withNullable(true), type("log_params"));
+    assertEquals(FieldType.INT64.withNullable(true), type("length_new"));
+    assertEquals(FieldType.INT64.withNullable(true), type("namespace"));
+    assertEquals(FieldType.STRING.withNullable(true), type("meta_domain"));
+  }
+
+  @Test
+  public void sourceCoordinatesCloseTheSchema() {
+    Schema schema = contract.eventSchema();
+    int n = schema.getFieldCount();
+    assertEquals(contract.columns().size() + 3, n);
+    assertEquals(Schema.Field.of("_topic", FieldType.STRING), schema.getField(n - 3));
+    assertEquals(Schema.Field.of("_partition", FieldType.INT32), schema.getField(n - 2));
+    assertEquals(Schema.Field.of("_offset", FieldType.INT64), schema.getField(n - 1));
+  }
+
+  @Test
+  public void mappingNamesIdTimeAndAggregation() {
+    assertEquals("mediawiki-recentchange", contract.name());
+    assertEquals("1.0.0", contract.version());
+    assertEquals(List.of("meta", "id"), contract.eventIdPath());
+    assertEquals(List.of("meta", "dt"), contract.eventTimePath());
+    assertEquals("meta_id", contract.eventIdColumn());
+    assertEquals("meta_dt", contract.eventTimeColumn());
+    assertEquals(List.of("wiki", "type"), contract.aggregation().groupKeys);
+    assertEquals("bot", contract.aggregation().countTrue);
+    assertEquals("length_new", contract.aggregation().deltaNew);
+    assertTrue(contract.schemaJson().contains("\"mediawiki/recentchange\""));
+  }
+
+  @Test
+  public void loadsFromAFileOnDiskToo() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("contract");
+    for (String file :
+        new String[] {
+          "mediawiki-recentchange-1.0.0.contract.json", "mediawiki-recentchange-1.0.0.schema.json"
+        }) {
+      try (java.io.InputStream in =
+          ContractTest.class.getClassLoader().getResourceAsStream("contracts/" + file)) {
+        java.nio.file.Files.copy(in, dir.resolve(file));
+      }
+    }
+    Contract fromDisk =
+        Contract.load(dir.resolve("mediawiki-recentchange-1.0.0.contract.json").toString());
+    assertEquals(contract.eventSchema(), fromDisk.eventSchema());
+  }
+
+  @Test(expected = IllegalArgumentException.class)
+  public void unknownContractIsRefused() {
+    Contract.load("no-such-contract-9.9.9");
+  }
+}
