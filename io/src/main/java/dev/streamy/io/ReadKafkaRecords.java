@@ -1,0 +1,346 @@
+package dev.streamy.io;
+
+import dev.streamy.transforms.SourceRecord;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.annotation.Nullable;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.io.kafka.CustomTimestampPolicyWithLimitedDelay;
+import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.io.kafka.TimestampPolicy;
+import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Reads a Kafka topic as {@link SourceRecord}s: value and key bytes untouched, headers, topic,
+ * partition, offset and Kafka timestamp. Records are read as bytes only, so reading never fails on
+ * content; parsing is a later stage.
+ *
+ * <p>Each record is timestamped with its event time, found by a cheap scan of the value ({@link
+ * EventTimeScanner}), else with its Kafka timestamp, and never later than "now", so that a
+ * far-future event cannot push the watermark ahead. The watermark is the latest timestamp per
+ * partition minus the allowed out-of-orderness, and it advances on idle partitions (to "now" minus
+ * that delay).
+ *
+ * <p>Kafka settings that are secrets (see {@link KafkaConfig#isSecret}) are given to the consumer
+ * when it is created and are kept out of KafkaIO's config, so they never show in display data. With
+ * a consumer group, offsets are committed when a checkpoint is finalized, never automatically.
+ */
+public final class ReadKafkaRecords extends PTransform<PBegin, PCollection<SourceRecord>> {
+
+  /** The out-of-orderness allowed when {@link #withEventTime} is not called. */
+  public static final Duration DEFAULT_MAX_OUT_OF_ORDERNESS = Duration.standardSeconds(30);
+
+  private final String bootstrapServers;
+  private final String topic;
+  private final Map<String, String> consumerConfig;
+  private final long maxRecords;
+  private final @Nullable List<String> eventTimePath;
+  private final Duration maxOutOfOrderness;
+  private final @Nullable String consumerGroup;
+
+  private ReadKafkaRecords(
+      String bootstrapServers,
+      String topic,
+      Map<String, String> consumerConfig,
+      long maxRecords,
+      @Nullable List<String> eventTimePath,
+      Duration maxOutOfOrderness,
+      @Nullable String consumerGroup) {
+    this.bootstrapServers = bootstrapServers;
+    this.topic = topic;
+    this.consumerConfig = consumerConfig;
+    this.maxRecords = maxRecords;
+    this.eventTimePath = eventTimePath;
+    this.maxOutOfOrderness = maxOutOfOrderness;
+    this.consumerGroup = consumerGroup;
+  }
+
+  /** Reads {@code topic} from the cluster at {@code bootstrapServers} ({@code host:port,...}). */
+  public static ReadKafkaRecords from(String bootstrapServers, String topic) {
+    requireText(bootstrapServers, "bootstrapServers");
+    requireText(topic, "topic");
+    return new ReadKafkaRecords(
+        bootstrapServers, topic, Map.of(), 0, null, DEFAULT_MAX_OUT_OF_ORDERNESS, null);
+  }
+
+  /**
+   * Extra consumer settings (e.g. from {@link KafkaConfig#parse}). Secret entries are split off
+   * automatically. The deserializers, {@code bootstrap.servers} and {@code enable.auto.commit} are
+   * managed here and cannot be set; a {@code group.id} here acts like {@link #withConsumerGroup}.
+   */
+  public ReadKafkaRecords withConsumerConfig(Map<String, String> config) {
+    for (String key :
+        List.of(
+            ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+      if (config.containsKey(key)) {
+        throw new IllegalArgumentException(key + " is managed by ReadKafkaRecords; do not set it");
+      }
+    }
+    String autoCommit = config.get(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
+    if (autoCommit != null && !"false".equalsIgnoreCase(autoCommit.trim())) {
+      throw new IllegalArgumentException(
+          "enable.auto.commit must stay false: offsets are committed on checkpoint finalize");
+    }
+    return new ReadKafkaRecords(
+        bootstrapServers,
+        topic,
+        new LinkedHashMap<>(config),
+        maxRecords,
+        eventTimePath,
+        maxOutOfOrderness,
+        consumerGroup);
+  }
+
+  /** Stops after {@code maxRecords} records (a bounded read); 0 or less reads forever. */
+  public ReadKafkaRecords withMaxRecords(long maxRecords) {
+    return new ReadKafkaRecords(
+        bootstrapServers,
+        topic,
+        consumerConfig,
+        maxRecords,
+        eventTimePath,
+        maxOutOfOrderness,
+        consumerGroup);
+  }
+
+  /**
+   * Timestamps records with the event time at {@code eventTimePath} in the JSON value (e.g. the
+   * contract's {@code ["meta", "dt"]}), and lets the watermark trail the latest event time by
+   * {@code maxOutOfOrderness}.
+   */
+  public ReadKafkaRecords withEventTime(List<String> eventTimePath, Duration maxOutOfOrderness) {
+    if (eventTimePath.isEmpty()) {
+      throw new IllegalArgumentException("eventTimePath must not be empty");
+    }
+    if (maxOutOfOrderness.isShorterThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("maxOutOfOrderness must not be negative");
+    }
+    return new ReadKafkaRecords(
+        bootstrapServers,
+        topic,
+        consumerConfig,
+        maxRecords,
+        List.copyOf(eventTimePath),
+        maxOutOfOrderness,
+        consumerGroup);
+  }
+
+  /** Reads as consumer group {@code groupId} and commits offsets when checkpoints finalize. */
+  public ReadKafkaRecords withConsumerGroup(String groupId) {
+    requireText(groupId, "groupId");
+    return new ReadKafkaRecords(
+        bootstrapServers,
+        topic,
+        consumerConfig,
+        maxRecords,
+        eventTimePath,
+        maxOutOfOrderness,
+        groupId);
+  }
+
+  @Override
+  public PCollection<SourceRecord> expand(PBegin input) {
+    return input
+        .apply("ReadFromKafka", kafkaRead())
+        .apply("ToSourceRecords", ParDo.of(new ToSourceRecordFn()));
+  }
+
+  /** The KafkaIO read this transform applies; its config holds no secret. */
+  KafkaIO.Read<byte[], byte[]> kafkaRead() {
+    Map<String, Object> updates = new LinkedHashMap<>();
+    updates.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    updates.putAll(KafkaConfig.publicPart(consumerConfig));
+    updates.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    if (consumerGroup != null) {
+      updates.put(ConsumerConfig.GROUP_ID_CONFIG, consumerGroup);
+    }
+    KafkaIO.Read<byte[], byte[]> read =
+        KafkaIO.<byte[], byte[]>read()
+            .withBootstrapServers(bootstrapServers)
+            .withTopic(topic)
+            .withKeyDeserializerAndCoder(
+                ByteArrayDeserializer.class, NullableCoder.of(ByteArrayCoder.of()))
+            .withValueDeserializerAndCoder(
+                ByteArrayDeserializer.class, NullableCoder.of(ByteArrayCoder.of()))
+            .withConsumerConfigUpdates(updates)
+            .withTimestampPolicyFactory(
+                new EventTimePolicyFactory(
+                    new EventTimeFn(
+                        eventTimePath == null ? null : new EventTimeScanner(eventTimePath)),
+                    maxOutOfOrderness));
+    Map<String, String> secrets = KafkaConfig.secretPart(consumerConfig);
+    if (!secrets.isEmpty()) {
+      read = read.withConsumerFactoryFn(new SecretConfigConsumerFactory(secrets));
+    }
+    if (maxRecords > 0) {
+      read = read.withMaxNumRecords(maxRecords);
+    }
+    if (updates.containsKey(ConsumerConfig.GROUP_ID_CONFIG)) {
+      read = read.commitOffsetsInFinalize();
+    }
+    return read;
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("bootstrapServers", bootstrapServers))
+        .add(DisplayData.item("topic", topic))
+        .add(DisplayData.item("maxRecords", maxRecords))
+        .add(DisplayData.item("maxOutOfOrderness", maxOutOfOrderness))
+        .add(
+            DisplayData.item(
+                "eventTimePath",
+                eventTimePath == null ? "(kafka timestamp)" : eventTimePath.toString()))
+        .addIfNotNull(DisplayData.item("consumerGroup", consumerGroup))
+        .add(DisplayData.item("consumerConfig", KafkaConfig.redacted(consumerConfig).toString()));
+  }
+
+  private static void requireText(@Nullable String value, String name) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(name + " must not be empty");
+    }
+  }
+
+  /**
+   * A record's timestamp: the event time scanned from its value, else its Kafka timestamp; never
+   * after now, never before the earliest time Beam can represent.
+   */
+  static final class EventTimeFn
+      implements SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> {
+    private final @Nullable EventTimeScanner scanner;
+
+    EventTimeFn(@Nullable EventTimeScanner scanner) {
+      this.scanner = scanner;
+    }
+
+    @Override
+    public Instant apply(KafkaRecord<byte[], byte[]> record) {
+      return timestampOf(record.getKV().getValue(), record.getTimestamp(), Instant.now());
+    }
+
+    Instant timestampOf(@Nullable byte[] value, long kafkaTimestamp, Instant now) {
+      Instant time = scanner == null ? null : scanner.scan(value);
+      if (time == null || time.isBefore(BoundedWindow.TIMESTAMP_MIN_VALUE)) {
+        time = new Instant(kafkaTimestamp);
+      }
+      if (time.isAfter(now)) {
+        return now; // a far-future event is dead-lettered later; it must not move the watermark
+      }
+      return time.isBefore(BoundedWindow.TIMESTAMP_MIN_VALUE)
+          ? BoundedWindow.TIMESTAMP_MIN_VALUE
+          : time;
+    }
+  }
+
+  /** One {@link EventTimePolicy} per partition, resuming from the checkpointed watermark. */
+  static final class EventTimePolicyFactory implements TimestampPolicyFactory<byte[], byte[]> {
+    private final EventTimeFn timestampFn;
+    private final Duration maxOutOfOrderness;
+
+    EventTimePolicyFactory(EventTimeFn timestampFn, Duration maxOutOfOrderness) {
+      this.timestampFn = timestampFn;
+      this.maxOutOfOrderness = maxOutOfOrderness;
+    }
+
+    @Override
+    public TimestampPolicy<byte[], byte[]> createTimestampPolicy(
+        TopicPartition partition, Optional<Instant> previousWatermark) {
+      return new EventTimePolicy(timestampFn, maxOutOfOrderness, previousWatermark);
+    }
+  }
+
+  /**
+   * KafkaIO's {@link CustomTimestampPolicyWithLimitedDelay}, which advances the watermark of an
+   * idle partition to "now - delay" once it has read a record, plus two fixes: a partition that has
+   * never had a record (new, or one that no key hashes to) advances the same way instead of holding
+   * every window back forever, and the watermark never goes backwards.
+   */
+  static final class EventTimePolicy extends TimestampPolicy<byte[], byte[]> {
+    private final CustomTimestampPolicyWithLimitedDelay<byte[], byte[]> delegate;
+    private final Duration maxOutOfOrderness;
+    private boolean hasTimestamps;
+    private Instant lastWatermark = BoundedWindow.TIMESTAMP_MIN_VALUE;
+
+    EventTimePolicy(
+        SerializableFunction<KafkaRecord<byte[], byte[]>, Instant> timestampFn,
+        Duration maxOutOfOrderness,
+        Optional<Instant> previousWatermark) {
+      this.delegate =
+          new CustomTimestampPolicyWithLimitedDelay<>(
+              timestampFn, maxOutOfOrderness, previousWatermark);
+      this.maxOutOfOrderness = maxOutOfOrderness;
+      // A restored watermark is a lower bound already; the delegate then handles idleness itself.
+      this.hasTimestamps = previousWatermark.isPresent();
+      previousWatermark.ifPresent(w -> lastWatermark = w);
+    }
+
+    @Override
+    public Instant getTimestampForRecord(PartitionContext context, KafkaRecord<byte[], byte[]> r) {
+      hasTimestamps = true;
+      return delegate.getTimestampForRecord(context, r);
+    }
+
+    @Override
+    public Instant getWatermark(PartitionContext context) {
+      Instant watermark = delegate.getWatermark(context);
+      Instant checkTime = context.getBacklogCheckTime();
+      if (!hasTimestamps && context.getMessageBacklog() == 0 && checkTime != null) {
+        Instant idle = checkTime.minus(maxOutOfOrderness);
+        watermark = idle.isAfter(watermark) ? idle : watermark;
+      }
+      if (watermark.isAfter(lastWatermark)) {
+        lastWatermark = watermark;
+      }
+      return lastWatermark;
+    }
+  }
+
+  /** Copies a Kafka record into a {@link SourceRecord}, bytes and headers untouched. */
+  static final class ToSourceRecordFn extends DoFn<KafkaRecord<byte[], byte[]>, SourceRecord> {
+    @ProcessElement
+    public void processElement(
+        @Element KafkaRecord<byte[], byte[]> record, OutputReceiver<SourceRecord> out) {
+      out.output(toSourceRecord(record));
+    }
+  }
+
+  static SourceRecord toSourceRecord(KafkaRecord<byte[], byte[]> record) {
+    List<SourceRecord.Header> headers = new ArrayList<>();
+    if (record.getHeaders() != null) {
+      for (Header header : record.getHeaders()) {
+        headers.add(new SourceRecord.Header(header.key(), header.value()));
+      }
+    }
+    return new SourceRecord(
+        record.getTopic(),
+        record.getPartition(),
+        record.getOffset(),
+        new Instant(record.getTimestamp()),
+        record.getKV().getKey(),
+        record.getKV().getValue(),
+        headers);
+  }
+}

@@ -1,0 +1,372 @@
+package dev.streamy.io;
+
+import dev.streamy.transforms.DeadLetter;
+import dev.streamy.transforms.SourceRecord;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.annotation.Nullable;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.transforms.Convert;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PDone;
+import org.apache.beam.sdk.values.Row;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * The one dead-letter sink: stamps every {@link DeadLetter} with the pipeline's name and version,
+ * then writes it to a Kafka DLQ topic, to Parquet files, or both.
+ *
+ * <p>Kafka: key and value are produced byte-identical to the source record (null stays null), the
+ * original headers first, then the {@code dlq.*} metadata headers of {@link DeadLetterHeaders}.
+ * Replay is a plain re-produce. The producer runs with {@code acks=all} and idempotence on; a
+ * failed send fails the bundle so the runner retries it, nothing is dropped. Secret producer
+ * settings are given to the producer only when it is created, never to KafkaIO's (displayed)
+ * config.
+ *
+ * <p>Files: one row per dead letter, with every field of {@link DeadLetter}, written by {@link
+ * WriteParquet} under the given directory. Dead letters are first re-timestamped to processing time
+ * (never earlier than their own timestamp) and put in fixed windows of processing time, so that a
+ * late event's dead letter is never itself dropped as late data by the file write; the folders
+ * therefore tell when a record failed, not its event time.
+ *
+ * <p>Counts {@code streamy/dead_letters_written}, once per dead letter handed to the sinks.
+ */
+public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, PDone> {
+
+  /** Metrics namespace of streamy's counters. */
+  public static final String NAMESPACE = "streamy";
+
+  /** Counter of dead letters handed to the sinks. */
+  public static final String WRITTEN_COUNTER = "dead_letters_written";
+
+  /** Length of the processing-time windows that group dead letters into files, by default. */
+  public static final Duration DEFAULT_FILE_WINDOW = Duration.standardMinutes(1);
+
+  private static final Duration FILE_LATENESS = Duration.standardHours(1);
+
+  private final String pipelineName;
+  private final String pipelineVersion;
+  private final @Nullable String directory;
+  private final int numShards;
+  private final Duration fileWindow;
+  private final @Nullable String bootstrapServers;
+  private final @Nullable String topic;
+  private final Map<String, String> producerConfig;
+
+  private WriteDeadLetters(
+      String pipelineName,
+      String pipelineVersion,
+      @Nullable String directory,
+      int numShards,
+      Duration fileWindow,
+      @Nullable String bootstrapServers,
+      @Nullable String topic,
+      Map<String, String> producerConfig) {
+    this.pipelineName = pipelineName;
+    this.pipelineVersion = pipelineVersion;
+    this.directory = directory;
+    this.numShards = numShards;
+    this.fileWindow = fileWindow;
+    this.bootstrapServers = bootstrapServers;
+    this.topic = topic;
+    this.producerConfig = producerConfig;
+  }
+
+  /** A sink that stamps dead letters as written by {@code pipelineName} {@code pipelineVersion}. */
+  public static WriteDeadLetters stampedAs(String pipelineName, String pipelineVersion) {
+    requireText(pipelineName, "pipelineName");
+    requireText(pipelineVersion, "pipelineVersion");
+    return new WriteDeadLetters(
+        pipelineName, pipelineVersion, null, 1, DEFAULT_FILE_WINDOW, null, null, Map.of());
+  }
+
+  /**
+   * Also writes the dead letters as Parquet under {@code directory}, in {@code numShards} files.
+   */
+  public WriteDeadLetters toFiles(String directory, int numShards) {
+    requireText(directory, "directory");
+    if (numShards < 1) {
+      throw new IllegalArgumentException("numShards must be at least 1");
+    }
+    return new WriteDeadLetters(
+        pipelineName,
+        pipelineVersion,
+        directory,
+        numShards,
+        fileWindow,
+        bootstrapServers,
+        topic,
+        producerConfig);
+  }
+
+  /** Groups dead letters into files per {@code window} of processing time (default 1 minute). */
+  public WriteDeadLetters withFileWindow(Duration window) {
+    if (!window.isLongerThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("The file window must be positive");
+    }
+    return new WriteDeadLetters(
+        pipelineName,
+        pipelineVersion,
+        directory,
+        numShards,
+        window,
+        bootstrapServers,
+        topic,
+        producerConfig);
+  }
+
+  /**
+   * Also produces the dead letters to {@code topic}. {@code producerConfig} holds extra producer
+   * settings (e.g. from {@link KafkaConfig#parse}); secret entries are split off automatically.
+   * Serializers and {@code bootstrap.servers} are managed here; {@code acks} must stay {@code all}
+   * and {@code enable.idempotence} {@code true}.
+   */
+  public WriteDeadLetters toTopic(
+      String bootstrapServers, String topic, Map<String, String> producerConfig) {
+    requireText(bootstrapServers, "bootstrapServers");
+    requireText(topic, "topic");
+    for (String key :
+        List.of(
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+      if (producerConfig.containsKey(key)) {
+        throw new IllegalArgumentException(key + " is managed by WriteDeadLetters; do not set it");
+      }
+    }
+    requireValue(producerConfig, ProducerConfig.ACKS_CONFIG, "all", "-1");
+    requireValue(producerConfig, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    return new WriteDeadLetters(
+        pipelineName,
+        pipelineVersion,
+        directory,
+        numShards,
+        fileWindow,
+        bootstrapServers,
+        topic,
+        new LinkedHashMap<>(producerConfig));
+  }
+
+  @Override
+  public PDone expand(PCollection<DeadLetter> input) {
+    if (directory == null && topic == null) {
+      throw new IllegalStateException(
+          "WriteDeadLetters needs a sink: call toFiles(...) and/or toTopic(...)");
+    }
+    PCollection<DeadLetter> stamped =
+        input.apply("StampPipeline", ParDo.of(new StampFn(pipelineName, pipelineVersion)));
+    if (topic != null) {
+      stamped
+          .apply("ToDlqRecords", ParDo.of(new ToProducerRecordFn(topic)))
+          .setCoder(new ProducerRecordBytesCoder())
+          .apply("WriteToDlqTopic", kafkaWrite());
+    }
+    if (directory != null) {
+      PCollection<Row> rows =
+          stamped
+              .apply("AtProcessingTime", ParDo.of(new AtProcessingTimeFn()))
+              .apply(
+                  "FileWindows",
+                  Window.<DeadLetter>into(FixedWindows.of(fileWindow))
+                      .triggering(
+                          AfterWatermark.pastEndOfWindow()
+                              .withLateFirings(AfterPane.elementCountAtLeast(1)))
+                      .withAllowedLateness(FILE_LATENESS)
+                      .discardingFiredPanes())
+              .apply("ToRows", Convert.toRows());
+      rows.apply(
+          "WriteDlqFiles",
+          WriteParquet.to(directory, rows.getSchema())
+              .withNumShards(numShards)
+              .withPrefix("dead-letters"));
+    }
+    return PDone.in(input.getPipeline());
+  }
+
+  /** The KafkaIO write this transform applies; its config holds no secret. */
+  KafkaIO.WriteRecords<byte[], byte[]> kafkaWrite() {
+    if (bootstrapServers == null || topic == null) {
+      throw new IllegalStateException("No DLQ topic configured");
+    }
+    Map<String, Object> updates = new LinkedHashMap<>(KafkaConfig.publicPart(producerConfig));
+    updates.put(ProducerConfig.ACKS_CONFIG, "all");
+    updates.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    KafkaIO.WriteRecords<byte[], byte[]> write =
+        KafkaIO.<byte[], byte[]>writeRecords()
+            .withBootstrapServers(bootstrapServers)
+            .withTopic(topic)
+            .withKeySerializer(ByteArraySerializer.class)
+            .withValueSerializer(ByteArraySerializer.class)
+            .withProducerConfigUpdates(updates);
+    Map<String, String> secrets = KafkaConfig.secretPart(producerConfig);
+    if (!secrets.isEmpty()) {
+      write = write.withProducerFactoryFn(new SecretConfigProducerFactory(secrets));
+    }
+    return write;
+  }
+
+  @Override
+  public void populateDisplayData(DisplayData.Builder builder) {
+    super.populateDisplayData(builder);
+    builder
+        .add(DisplayData.item("pipelineName", pipelineName))
+        .add(DisplayData.item("pipelineVersion", pipelineVersion))
+        .addIfNotNull(DisplayData.item("directory", directory))
+        .add(DisplayData.item("numShards", numShards))
+        .add(DisplayData.item("fileWindow", fileWindow))
+        .addIfNotNull(DisplayData.item("bootstrapServers", bootstrapServers))
+        .addIfNotNull(DisplayData.item("topic", topic))
+        .add(DisplayData.item("producerConfig", KafkaConfig.redacted(producerConfig).toString()));
+  }
+
+  /** The DLQ record of a dead letter: original key, value and headers, then {@code dlq.*}. */
+  static ProducerRecord<byte[], byte[]> toProducerRecord(String topic, DeadLetter deadLetter) {
+    RecordHeaders headers = new RecordHeaders();
+    for (SourceRecord.Header header : DeadLetterHeaders.of(deadLetter)) {
+      headers.add(header.key, header.value);
+    }
+    // No partition and no timestamp: the key picks the partition, and the broker's time keeps an
+    // old source timestamp from making the DLQ record due for deletion at once.
+    return new ProducerRecord<>(topic, null, null, deadLetter.key, deadLetter.value, headers);
+  }
+
+  private static void requireText(@Nullable String value, String name) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(name + " must not be empty");
+    }
+  }
+
+  private static void requireValue(Map<String, String> config, String key, String... allowed) {
+    String value = config.get(key);
+    if (value == null) {
+      return;
+    }
+    for (String ok : allowed) {
+      if (ok.equalsIgnoreCase(value.trim())) {
+        return;
+      }
+    }
+    throw new IllegalArgumentException(
+        key + " must be " + allowed[0] + " for the dead-letter producer");
+  }
+
+  /** Stamps the pipeline name and version, and counts. */
+  private static final class StampFn extends DoFn<DeadLetter, DeadLetter> {
+    private final String name;
+    private final String version;
+    private final Counter written = Metrics.counter(NAMESPACE, WRITTEN_COUNTER);
+
+    StampFn(String name, String version) {
+      this.name = name;
+      this.version = version;
+    }
+
+    @ProcessElement
+    public void processElement(@Element DeadLetter deadLetter, OutputReceiver<DeadLetter> out) {
+      out.output(deadLetter.withPipeline(name, version));
+      written.inc();
+    }
+  }
+
+  /**
+   * Moves a dead letter's timestamp forward to the current time. A dead letter of a late event
+   * carries a timestamp behind the watermark; at processing time it is ahead of it again, so the
+   * file write's windows never drop it.
+   */
+  private static final class AtProcessingTimeFn extends DoFn<DeadLetter, DeadLetter> {
+    @ProcessElement
+    public void processElement(
+        @Element DeadLetter deadLetter,
+        @Timestamp Instant timestamp,
+        OutputReceiver<DeadLetter> out) {
+      Instant now = Instant.now();
+      out.outputWithTimestamp(deadLetter, now.isAfter(timestamp) ? now : timestamp);
+    }
+  }
+
+  private static final class ToProducerRecordFn
+      extends DoFn<DeadLetter, ProducerRecord<byte[], byte[]>> {
+    private final String topic;
+
+    ToProducerRecordFn(String topic) {
+      this.topic = topic;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element DeadLetter deadLetter, OutputReceiver<ProducerRecord<byte[], byte[]>> out) {
+      out.output(toProducerRecord(topic, deadLetter));
+    }
+  }
+
+  /**
+   * A coder for byte-array producer records that, unlike KafkaIO's, keeps null header values, null
+   * keys and null values, as Kafka allows them all.
+   */
+  static final class ProducerRecordBytesCoder extends CustomCoder<ProducerRecord<byte[], byte[]>> {
+    private static final Coder<String> STRING = StringUtf8Coder.of();
+    private static final Coder<Integer> INT = NullableCoder.of(VarIntCoder.of());
+    private static final Coder<Long> LONG = NullableCoder.of(VarLongCoder.of());
+    private static final Coder<byte[]> BYTES = NullableCoder.of(ByteArrayCoder.of());
+
+    @Override
+    public void encode(ProducerRecord<byte[], byte[]> record, OutputStream out) throws IOException {
+      STRING.encode(record.topic(), out);
+      INT.encode(record.partition(), out);
+      LONG.encode(record.timestamp(), out);
+      Header[] headers = record.headers().toArray();
+      VarIntCoder.of().encode(headers.length, out);
+      for (Header header : headers) {
+        STRING.encode(header.key(), out);
+        BYTES.encode(header.value(), out);
+      }
+      BYTES.encode(record.key(), out);
+      BYTES.encode(record.value(), out);
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> decode(InputStream in) throws IOException {
+      String topic = STRING.decode(in);
+      Integer partition = INT.decode(in);
+      Long timestamp = LONG.decode(in);
+      int count = VarIntCoder.of().decode(in);
+      RecordHeaders recordHeaders = new RecordHeaders();
+      for (int i = 0; i < count; i++) {
+        recordHeaders.add(STRING.decode(in), BYTES.decode(in));
+      }
+      byte[] key = BYTES.decode(in);
+      byte[] value = BYTES.decode(in);
+      return new ProducerRecord<>(topic, partition, timestamp, key, value, recordHeaders);
+    }
+
+    @Override
+    public void verifyDeterministic() {}
+  }
+}

@@ -1,0 +1,395 @@
+package dev.streamy.io;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import dev.streamy.transforms.DeadLetter;
+import dev.streamy.transforms.ErrorCode;
+import dev.streamy.transforms.SourceRecord;
+import dev.streamy.transforms.Stage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.schemas.NoSuchSchemaException;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.schemas.SchemaRegistry;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+@RunWith(JUnit4.class)
+public class WriteDeadLettersTest {
+
+  private static final String SECRET = "dlq-s3cr3t";
+  private static final String JAAS =
+      "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"dlq\""
+          + " password=\""
+          + SECRET
+          + "\";";
+  private static final Instant T = Instant.parse("2024-08-22T13:00:05Z");
+  private static final String FILE_PATTERN =
+      "date=\\d{4}-\\d{2}-\\d{2}/hour=\\d{2}/dead-letters-\\d{8}T\\d{4}Z-\\d{8}T\\d{4}Z"
+          + "-pane-\\d+-shard-\\d{5}-of-\\d{5}\\.parquet";
+
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+  @Rule public final transient TemporaryFolder temp = new TemporaryFolder();
+
+  private static SourceRecord source(long offset, byte[] key, byte[] value) {
+    return new SourceRecord(
+        "recentchange",
+        1,
+        offset,
+        T,
+        key,
+        value,
+        List.of(
+            new SourceRecord.Header("trace", "t".getBytes(StandardCharsets.UTF_8)),
+            new SourceRecord.Header("nothing", null)));
+  }
+
+  private static List<DeadLetter> deadLetters() {
+    byte[] invalid = "{\"meta\":{\"id\":\"e-1\"},\"bot\":\"yes\"}".getBytes(StandardCharsets.UTF_8);
+    byte[] binary = {0x1f, (byte) 0x8b, 8, 0, (byte) 0xff, 0};
+    byte[] large = "x".repeat(100).getBytes(StandardCharsets.UTF_8);
+    return List.of(
+        DeadLetter.of(
+                source(10, new byte[] {1, 2}, invalid), Stage.VALIDATE, ErrorCode.FIELD_INVALID)
+            .message("bot must be a boolean")
+            .violations(
+                List.of(
+                    new DeadLetter.Violation("bot", "FIELD_INVALID", "expected boolean"),
+                    new DeadLetter.Violation("meta.dt", "FIELD_MISSING", "required")))
+            .eventId("e-1")
+            .build(),
+        DeadLetter.of(source(11, null, null), Stage.PARSE, ErrorCode.EMPTY_PAYLOAD).build(),
+        DeadLetter.of(source(12, null, binary), Stage.PARSE, ErrorCode.WRONG_FORMAT)
+            .message("gzip")
+            .build(),
+        DeadLetter.of(source(13, null, large), Stage.PARSE, ErrorCode.TOO_LARGE)
+            .keepValueBytes(10)
+            .error(new IllegalStateException("too big"))
+            .build());
+  }
+
+  private static SchemaCoder<DeadLetter> coder() {
+    try {
+      return SchemaRegistry.createDefault().getSchemaCoder(DeadLetter.class);
+    } catch (NoSuchSchemaException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Map<String, String> producerConfig() {
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("security.protocol", "SASL_PLAINTEXT");
+    config.put("sasl.mechanism", "PLAIN");
+    config.put("sasl.jaas.config", JAAS);
+    config.put("linger.ms", "5");
+    return config;
+  }
+
+  @Test
+  public void filesRoundTripEveryByteAndField() throws Exception {
+    Path dir = temp.newFolder("dead-letters").toPath();
+    List<DeadLetter> input = deadLetters();
+    pipeline
+        .apply(Create.of(input).withCoder(coder()))
+        .apply(WriteDeadLetters.stampedAs("ingest", "1.2.3").toFiles(dir.toString(), 1));
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    assertEquals(input.size(), writtenCount(result));
+
+    List<String> files = parquetFiles(dir);
+    assertFalse(files.isEmpty());
+    assertThat(files, everyItem(matchesPattern(FILE_PATTERN)));
+
+    List<Map<String, Object>> rows =
+        DuckDb.query(
+            "SELECT \"offset\" AS off, hex(\"value\") AS value_hex, \"value\" IS NULL AS no_value,"
+                + " hex(\"key\") AS key_hex, \"key\" IS NULL AS no_key, stage, errorCode, message,"
+                + " eventId, valueSize, valueSha256, valueTruncated, pipeline, pipelineVersion,"
+                + " len(violations) AS nviolations, violations[1].path AS v1_path,"
+                + " violations[2].code AS v2_code, len(headers) AS nheaders,"
+                + " headers[1].\"key\" AS h1, decode(headers[1].\"value\") AS h1_value,"
+                + " headers[2].\"value\" IS NULL AS h2_null, epoch_ms(\"timestamp\") AS ts_ms,"
+                + " stack"
+                + " FROM "
+                + DuckDb.parquetUnder(dir)
+                + " ORDER BY off");
+    assertEquals(input.size(), rows.size());
+    for (int i = 0; i < input.size(); i++) {
+      DeadLetter expected = input.get(i);
+      Map<String, Object> row = rows.get(i);
+      assertEquals(expected.offset, ((Number) row.get("off")).longValue());
+      if (expected.value == null) {
+        assertEquals(true, row.get("no_value"));
+      } else {
+        assertEquals(
+            HexFormat.of().withUpperCase().formatHex(expected.value), row.get("value_hex"));
+      }
+      if (expected.key == null) {
+        assertEquals(true, row.get("no_key"));
+      } else {
+        assertEquals(HexFormat.of().withUpperCase().formatHex(expected.key), row.get("key_hex"));
+      }
+      assertEquals(expected.stage, row.get("stage"));
+      assertEquals(expected.errorCode, row.get("errorCode"));
+      assertEquals(expected.message, row.get("message"));
+      assertEquals(expected.eventId, row.get("eventId"));
+      assertEquals(expected.valueSize, ((Number) row.get("valueSize")).longValue());
+      assertEquals(expected.valueSha256, row.get("valueSha256"));
+      assertEquals(expected.valueTruncated, row.get("valueTruncated"));
+      assertEquals("ingest", row.get("pipeline"));
+      assertEquals("1.2.3", row.get("pipelineVersion"));
+      assertEquals(expected.violations.size(), ((Number) row.get("nviolations")).intValue());
+      assertEquals(2, ((Number) row.get("nheaders")).intValue());
+      assertEquals("trace", row.get("h1"));
+      assertEquals("t", row.get("h1_value"));
+      assertEquals(true, row.get("h2_null"));
+      assertEquals(T.getMillis(), ((Number) row.get("ts_ms")).longValue());
+      assertEquals(expected.stack, row.get("stack"));
+    }
+    assertEquals("bot", rows.get(0).get("v1_path"));
+    assertEquals("FIELD_MISSING", rows.get(0).get("v2_code"));
+    assertEquals(10, HexFormat.of().parseHex((String) rows.get(3).get("value_hex")).length);
+    assertEquals(true, rows.get(3).get("valueTruncated"));
+  }
+
+  @Test
+  public void deadLettersOfLateEventsAreWrittenNotDropped() throws Exception {
+    Path dir = temp.newFolder("late").toPath();
+    DeadLetter late =
+        DeadLetter.of(source(99, null, new byte[] {'{', '}'}), Stage.WINDOW, ErrorCode.TS_LATE)
+            .build();
+    TestStream<DeadLetter> stream =
+        TestStream.create(coder())
+            .advanceWatermarkTo(T.plus(Duration.standardHours(2)))
+            .addElements(TimestampedValue.of(late, T))
+            .advanceWatermarkToInfinity();
+    pipeline
+        .apply(stream)
+        .apply(WriteDeadLetters.stampedAs("ingest", "1").toFiles(dir.toString(), 2));
+    pipeline.run().waitUntilFinish();
+
+    List<String> files = parquetFiles(dir);
+    assertThat(files, everyItem(matchesPattern(FILE_PATTERN.replace("\\d{5}\\.", "00002\\."))));
+    List<Map<String, Object>> rows =
+        DuckDb.query("SELECT \"offset\" AS off, errorCode FROM " + DuckDb.parquetUnder(dir));
+    assertEquals(1, rows.size());
+    assertEquals(99L, ((Number) rows.get(0).get("off")).longValue());
+    assertEquals("TS_LATE", rows.get(0).get("errorCode"));
+  }
+
+  @Test
+  public void dlqRecordKeepsKeyValueAndHeadersThenAddsMetadata() {
+    DeadLetter d = deadLetters().get(0).withPipeline("ingest", "1.2.3");
+    ProducerRecord<byte[], byte[]> record =
+        WriteDeadLetters.toProducerRecord("recentchange.dlq", d);
+    assertEquals("recentchange.dlq", record.topic());
+    assertNull(record.partition());
+    assertNull(record.timestamp());
+    assertArrayEquals(d.key, record.key());
+    assertArrayEquals(d.value, record.value());
+    Header[] headers = record.headers().toArray();
+    assertEquals("trace", headers[0].key());
+    assertArrayEquals("t".getBytes(StandardCharsets.UTF_8), headers[0].value());
+    assertEquals("nothing", headers[1].key());
+    assertNull(headers[1].value());
+    Map<String, String> dlq = new LinkedHashMap<>();
+    for (int i = 2; i < headers.length; i++) {
+      assertTrue(headers[i].key().startsWith("dlq."));
+      dlq.put(headers[i].key(), new String(headers[i].value(), StandardCharsets.UTF_8));
+    }
+    assertEquals(DeadLetterHeaders.metadata(d), dlq);
+    assertEquals("FIELD_INVALID", dlq.get("dlq.error.code"));
+    assertEquals("ingest", dlq.get("dlq.pipeline"));
+
+    DeadLetter empty = deadLetters().get(1);
+    ProducerRecord<byte[], byte[]> tombstone = WriteDeadLetters.toProducerRecord("dlq", empty);
+    assertNull(tombstone.key());
+    assertNull(tombstone.value());
+  }
+
+  @Test
+  public void producerRecordCoderKeepsNullsAndHeaderOrder() throws Exception {
+    WriteDeadLetters.ProducerRecordBytesCoder coder =
+        new WriteDeadLetters.ProducerRecordBytesCoder();
+    for (DeadLetter d : deadLetters()) {
+      ProducerRecord<byte[], byte[]> record = WriteDeadLetters.toProducerRecord("dlq", d);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      coder.encode(record, out);
+      ProducerRecord<byte[], byte[]> back =
+          coder.decode(new ByteArrayInputStream(out.toByteArray()));
+      assertEquals(record.topic(), back.topic());
+      assertNull(back.partition());
+      assertNull(back.timestamp());
+      assertArrayEquals(record.key(), back.key());
+      assertArrayEquals(record.value(), back.value());
+      assertEquals(record.headers(), back.headers());
+    }
+  }
+
+  @Test
+  public void producerIsDurableAndSecretsGoThroughTheFactory() {
+    KafkaIO.WriteRecords<byte[], byte[]> write =
+        WriteDeadLetters.stampedAs("ingest", "1")
+            .toTopic("127.0.0.1:9", "recentchange.dlq", producerConfig())
+            .kafkaWrite();
+    Map<String, Object> config = write.getProducerConfig();
+    assertEquals("all", config.get("acks"));
+    assertEquals("true", config.get("enable.idempotence"));
+    assertEquals("SASL_PLAINTEXT", config.get("security.protocol"));
+    assertFalse(config.containsKey("sasl.jaas.config"));
+    assertEquals("recentchange.dlq", write.getTopic());
+
+    assertTrue(write.getProducerFactoryFn() instanceof SecretConfigProducerFactory);
+    SecretConfigProducerFactory factory =
+        (SecretConfigProducerFactory) write.getProducerFactoryFn();
+    assertEquals(JAAS, factory.configFor(config).get("sasl.jaas.config"));
+    Map<String, Object> clientConfig = new LinkedHashMap<>(config);
+    clientConfig.put("key.serializer", write.getKeySerializer());
+    clientConfig.put("value.serializer", write.getValueSerializer());
+    try (Producer<byte[], byte[]> producer = factory.apply(clientConfig)) {
+      assertTrue(producer != null);
+    }
+  }
+
+  @Test
+  public void displayDataHoldsNoSecret() {
+    WriteDeadLetters write =
+        WriteDeadLetters.stampedAs("ingest", "1")
+            .toTopic("127.0.0.1:9", "recentchange.dlq", producerConfig())
+            .toFiles("/tmp/never-written", 1);
+    List<String> displayed = new ArrayList<>();
+    displayed.addAll(values(DisplayData.from(write)));
+    displayed.addAll(values(DisplayData.from(write.kafkaWrite())));
+
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    p.apply(Create.of(deadLetters()).withCoder(coder())).apply("Dlq", write);
+    p.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            collect(node);
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            collect(node);
+          }
+
+          private void collect(TransformHierarchy.Node node) {
+            if (node.getTransform() != null) {
+              displayed.addAll(values(DisplayData.from(node.getTransform())));
+            }
+          }
+        });
+    assertTrue(displayed.toString().contains("security.protocol=SASL_PLAINTEXT"));
+    assertTrue(displayed.toString().contains("sasl.jaas.config=" + KafkaConfig.REDACTED));
+    for (String value : displayed) {
+      assertFalse(value, value.contains(SECRET));
+      assertFalse(value, value.contains("PlainLoginModule"));
+    }
+  }
+
+  @Test(timeout = 120_000)
+  public void anUnreachableDlqTopicFailsThePipelineInsteadOfDropping() {
+    Map<String, String> config = new LinkedHashMap<>();
+    config.put("max.block.ms", "500");
+    config.put("delivery.timeout.ms", "1000");
+    config.put("request.timeout.ms", "500");
+    config.put("linger.ms", "0");
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    p.apply(Create.of(deadLetters()).withCoder(coder()))
+        .apply(WriteDeadLetters.stampedAs("ingest", "1").toTopic("127.0.0.1:9", "dlq", config));
+    Pipeline.PipelineExecutionException failure =
+        assertThrows(Pipeline.PipelineExecutionException.class, () -> p.run().waitUntilFinish());
+    assertTrue(
+        String.valueOf(failure.getCause()), failure.getCause() instanceof java.io.IOException);
+  }
+
+  @Test
+  public void rejectsUnsafeOrIncompleteConfiguration() {
+    WriteDeadLetters base = WriteDeadLetters.stampedAs("ingest", "1");
+    assertThrows(
+        IllegalArgumentException.class, () -> base.toTopic("b:1", "dlq", Map.of("acks", "1")));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> base.toTopic("b:1", "dlq", Map.of("enable.idempotence", "false")));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> base.toTopic("b:1", "dlq", Map.of("value.serializer", "x")));
+    assertThrows(IllegalArgumentException.class, () -> base.toFiles("/tmp/x", 0));
+    assertThrows(IllegalArgumentException.class, () -> WriteDeadLetters.stampedAs("", "1"));
+    base.toTopic("b:1", "dlq", Map.of("acks", "-1", "enable.idempotence", "TRUE"));
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    assertThrows(
+        IllegalStateException.class,
+        () -> p.apply(Create.of(deadLetters()).withCoder(coder())).apply(base));
+  }
+
+  private static long writtenCount(PipelineResult result) {
+    MetricQueryResults metrics =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(
+                        MetricNameFilter.named(
+                            WriteDeadLetters.NAMESPACE, WriteDeadLetters.WRITTEN_COUNTER))
+                    .build());
+    long total = 0;
+    for (MetricResult<Long> counter : metrics.getCounters()) {
+      total += counter.getAttempted();
+    }
+    return total;
+  }
+
+  private static List<String> values(DisplayData data) {
+    return data.items().stream()
+        .map(i -> i.getKey() + "=" + i.getValue() + " " + i.getShortValue())
+        .collect(Collectors.toList());
+  }
+
+  private static List<String> parquetFiles(Path dir) throws Exception {
+    return DuckDb.filesUnder(dir).stream()
+        .filter(f -> !f.startsWith(WriteParquet.TEMP_FOLDER))
+        .collect(Collectors.toList());
+  }
+}

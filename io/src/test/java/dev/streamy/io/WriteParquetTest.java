@@ -1,0 +1,233 @@
+package dev.streamy.io;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
+
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.Schema.FieldType;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/** Writes windowed rows with {@link WriteParquet} and reads every file back with DuckDB. */
+@RunWith(JUnit4.class)
+public class WriteParquetTest {
+
+  private static final Schema TAG = Schema.builder().addStringField("k").addInt64Field("v").build();
+
+  private static final Schema SCHEMA =
+      Schema.builder()
+          .addStringField("name")
+          .addNullableField("count", FieldType.INT64)
+          .addDateTimeField("ts")
+          .addBooleanField("flag")
+          .addByteArrayField("payload")
+          .addArrayField("tags", FieldType.row(TAG))
+          .build();
+
+  private static final Instant T1300 = Instant.parse("2024-08-22T13:00:00Z");
+  private static final Instant T1400 = Instant.parse("2024-08-22T14:00:00Z");
+
+  private static final String FILE_PATTERN =
+      "date=\\d{4}-\\d{2}-\\d{2}/hour=\\d{2}/events-\\d{8}T\\d{4}Z-\\d{8}T\\d{4}Z"
+          + "-pane-\\d+-shard-\\d{5}-of-\\d{5}\\.parquet";
+
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+  @Rule public final transient TemporaryFolder temp = new TemporaryFolder();
+
+  private static Row row(String name, Long count, Instant ts, boolean flag, byte[] payload) {
+    return Row.withSchema(SCHEMA)
+        .addValues(
+            name,
+            count,
+            ts,
+            flag,
+            payload,
+            List.of(
+                Row.withSchema(TAG).addValues("a", 1L).build(),
+                Row.withSchema(TAG).addValues("b", 2L).build()))
+        .build();
+  }
+
+  private static List<TimestampedValue<Row>> input() {
+    return List.of(
+        TimestampedValue.of(
+            row("first", 1L, T1300.plus(Duration.standardSeconds(5)), true, new byte[] {0, 1, -1}),
+            T1300.plus(Duration.standardSeconds(5))),
+        TimestampedValue.of(
+            row("second", null, T1300.plus(Duration.standardSeconds(59)), false, new byte[] {}),
+            T1300.plus(Duration.standardSeconds(59))),
+        TimestampedValue.of(
+            row("third", 3L, T1400.plus(Duration.millis(1)), true, new byte[] {42}),
+            T1400.plus(Duration.millis(1))));
+  }
+
+  private static void writeWindowed(Pipeline p, Path dir) {
+    p.apply("Rows", Create.timestamped(input()).withCoder(RowCoder.of(SCHEMA)))
+        .apply("Minutes", Window.into(FixedWindows.of(Duration.standardMinutes(1))))
+        .apply("Write", WriteParquet.to(dir.toString(), SCHEMA).withPrefix("events"));
+  }
+
+  @Test
+  public void writesTypedWindowedFilesThatDuckDbReads() throws Exception {
+    Path dir = temp.newFolder("events").toPath();
+    writeWindowed(pipeline, dir);
+    pipeline.run().waitUntilFinish();
+
+    List<String> parquet =
+        DuckDb.filesUnder(dir).stream()
+            .filter(f -> !f.startsWith(WriteParquet.TEMP_FOLDER))
+            .collect(Collectors.toList());
+    assertEquals(
+        List.of(
+            "date=2024-08-22/hour=13/events-20240822T1300Z-20240822T1301Z-pane-0-shard-00000-of-00001.parquet",
+            "date=2024-08-22/hour=14/events-20240822T1400Z-20240822T1401Z-pane-0-shard-00000-of-00001.parquet"),
+        parquet);
+    assertThat(parquet, everyItem(matchesPattern(FILE_PATTERN)));
+    assertThat("temporary files are cleaned up", tempFiles(dir), empty());
+
+    List<Map<String, Object>> rows =
+        DuckDb.query(
+            "SELECT name, count, epoch_ms(ts) AS ts_ms, flag, hex(payload) AS payload,"
+                + " len(tags) AS tag_count, tags[1].k AS k1, tags[2].v AS v2, filename"
+                + " FROM read_parquet('"
+                + dir.toAbsolutePath()
+                + "/**/*.parquet', hive_partitioning=false, filename=true) ORDER BY name");
+    assertEquals(3, rows.size());
+    Map<String, Object> first = rows.get(0);
+    assertEquals("first", first.get("name"));
+    assertEquals(1L, first.get("count"));
+    assertEquals(T1300.getMillis() + 5_000, ((Number) first.get("ts_ms")).longValue());
+    assertEquals(true, first.get("flag"));
+    assertEquals(
+        HexFormat.of().formatHex(new byte[] {0, 1, -1}).toUpperCase(), first.get("payload"));
+    assertEquals(2L, ((Number) first.get("tag_count")).longValue());
+    assertEquals("a", first.get("k1"));
+    assertEquals(2L, first.get("v2"));
+    assertThat((String) first.get("filename"), matchesPattern(".*/hour=13/.*"));
+    Map<String, Object> second = rows.get(1);
+    assertNull(second.get("count"));
+    assertEquals(false, second.get("flag"));
+    assertEquals("", second.get("payload"));
+    Map<String, Object> third = rows.get(2);
+    assertEquals(T1400.getMillis() + 1, ((Number) third.get("ts_ms")).longValue());
+    assertThat((String) third.get("filename"), matchesPattern(".*/hour=14/.*"));
+
+    Map<String, String> types = DuckDb.columnTypes(dir);
+    assertEquals("VARCHAR", types.get("name"));
+    assertEquals("BIGINT", types.get("count"));
+    // Beam DATETIME is an instant: Parquet TIMESTAMP(MILLIS, adjusted to UTC), DuckDB's
+    // TIMESTAMPTZ.
+    assertEquals("TIMESTAMP WITH TIME ZONE", types.get("ts"));
+    assertEquals("BOOLEAN", types.get("flag"));
+    assertEquals("BLOB", types.get("payload"));
+    assertEquals("STRUCT(k VARCHAR, v BIGINT)[]", types.get("tags"));
+  }
+
+  @Test
+  public void sameInputTwiceGivesTheSameFileNames() throws Exception {
+    Path first = temp.newFolder("run1").toPath();
+    Path second = temp.newFolder("run2").toPath();
+    for (Path dir : List.of(first, second)) {
+      Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+      writeWindowed(p, dir);
+      p.run().waitUntilFinish();
+    }
+    List<String> names = parquetFiles(first);
+    assertEquals(2, names.size());
+    assertEquals(names, parquetFiles(second));
+  }
+
+  @Test
+  public void latePaneGetsItsOwnFileNextToTheOnTimeOne() throws Exception {
+    Path dir = temp.newFolder("late").toPath();
+    Instant inWindow = T1300.plus(Duration.standardSeconds(30));
+    TestStream<Row> events =
+        TestStream.create(SCHEMA)
+            .advanceWatermarkTo(T1300)
+            .addElements(
+                TimestampedValue.of(row("on-time-1", 1L, inWindow, true, new byte[] {1}), inWindow),
+                TimestampedValue.of(row("on-time-2", 2L, inWindow, true, new byte[] {2}), inWindow))
+            .advanceWatermarkTo(T1300.plus(Duration.standardMinutes(5)))
+            .addElements(
+                TimestampedValue.of(row("late", 3L, inWindow, false, new byte[] {3}), inWindow))
+            .advanceWatermarkToInfinity();
+    PCollection<Row> rows = pipeline.apply(events);
+    rows.apply(
+            Window.<Row>into(FixedWindows.of(Duration.standardMinutes(1)))
+                .triggering(
+                    AfterWatermark.pastEndOfWindow()
+                        .withLateFirings(AfterPane.elementCountAtLeast(1)))
+                .withAllowedLateness(Duration.standardMinutes(10))
+                .discardingFiredPanes())
+        .apply(WriteParquet.to(dir.toString(), SCHEMA).withPrefix("events"));
+    pipeline.run().waitUntilFinish();
+
+    String base = "date=2024-08-22/hour=13/events-20240822T1300Z-20240822T1301Z-pane-";
+    assertEquals(
+        List.of(base + "0-shard-00000-of-00001.parquet", base + "1-shard-00000-of-00001.parquet"),
+        parquetFiles(dir));
+    List<Map<String, Object>> counts =
+        DuckDb.query(
+            "SELECT regexp_extract(filename, 'pane-(\\d+)', 1) AS pane, count(*) AS n FROM"
+                + " read_parquet('"
+                + dir.toAbsolutePath()
+                + "/**/*.parquet', hive_partitioning=false, filename=true)"
+                + " GROUP BY pane ORDER BY pane");
+    assertEquals("0", counts.get(0).get("pane"));
+    assertEquals(2L, ((Number) counts.get(0).get("n")).longValue());
+    assertEquals("1", counts.get(1).get("pane"));
+    assertEquals(1L, ((Number) counts.get(1).get("n")).longValue());
+    assertThat(tempFiles(dir), empty());
+  }
+
+  @Test
+  public void rejectsBadConfiguration() {
+    assertThrows(IllegalArgumentException.class, () -> WriteParquet.to("", SCHEMA));
+    assertThrows(
+        IllegalArgumentException.class, () -> WriteParquet.to("/tmp/x", SCHEMA).withNumShards(0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> WriteParquet.to("/tmp/x", SCHEMA).withPrefix("../escape"));
+    pipeline.enableAbandonedNodeEnforcement(false);
+  }
+
+  private static List<String> parquetFiles(Path dir) throws Exception {
+    return DuckDb.filesUnder(dir).stream()
+        .filter(f -> f.endsWith(".parquet") && !f.startsWith(WriteParquet.TEMP_FOLDER))
+        .collect(Collectors.toList());
+  }
+
+  private static List<String> tempFiles(Path dir) throws Exception {
+    return DuckDb.filesUnder(dir).stream()
+        .filter(f -> f.startsWith(WriteParquet.TEMP_FOLDER))
+        .collect(Collectors.toList());
+  }
+}
