@@ -5,7 +5,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.joda.time.Duration;
 
-/** Reads durations given as options: ISO-8601 ({@code PT1M}) or short ({@code 500ms, 30s, 5m, 2h, 7d}). */
+/**
+ * Reads durations given as options: ISO-8601 ({@code PT1M}) or short ({@code 500ms, 30s, 5m, 2h,
+ * 7d}).
+ */
 public final class Durations {
 
   private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
@@ -31,9 +34,18 @@ public final class Durations {
           return Duration.standardDays(amount);
       }
     }
+    if (trimmed.equals("0")) {
+      return Duration.ZERO;
+    }
     try {
-      return Duration.parse(trimmed.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
+      java.time.Duration iso = java.time.Duration.parse(trimmed.toUpperCase(Locale.ROOT));
+      if (iso.isNegative()) {
+        throw new IllegalArgumentException("negative");
+      }
+      return Duration.millis(iso.toMillis());
+    } catch (java.time.format.DateTimeParseException
+        | ArithmeticException
+        | IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "--" + option + "=" + text + " is not a duration: use e.g. 30s, 5m, 1h, 7d or PT5M");
     }

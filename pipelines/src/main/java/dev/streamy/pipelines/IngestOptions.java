@@ -6,8 +6,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 
 /**
- * Options of the ingest pipeline. The names are API: launchers, templates and scripts pass them
- * as {@code --name=value} on every runner.
+ * Options of the ingest pipeline. The names are API: launchers, templates and scripts pass them as
+ * {@code --name=value} on every runner.
  */
 public interface IngestOptions extends PipelineOptions {
 

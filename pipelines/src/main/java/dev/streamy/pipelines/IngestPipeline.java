@@ -58,9 +58,7 @@ public final class IngestPipeline {
                 .withConsumerConfig(settings.kafkaConfig)
                 .withConsumerGroup(options.getConsumerGroup())
                 .withMaxRecords(options.getMaxRecords())
-                .withEventTime(
-                    settings.contract.eventTimePath(),
-                    Durations.parse("maxOutOfOrderness", options.getMaxOutOfOrderness())));
+                .withEventTime(settings.contract.eventTimePath(), settings.maxOutOfOrderness));
     Outputs outputs = ingest(records, settings);
     write(outputs, settings, options);
     return pipeline.run();
@@ -71,10 +69,12 @@ public final class IngestPipeline {
    * test can feed it with {@code Create} or {@code TestStream}.
    */
   public static Outputs ingest(PCollection<SourceRecord> records, Settings settings) {
-    WithFailures.Result<PCollection<KV<SourceRecord, com.fasterxml.jackson.databind.JsonNode>>, DeadLetter>
+    WithFailures.Result<
+            PCollection<KV<SourceRecord, com.fasterxml.jackson.databind.JsonNode>>, DeadLetter>
         parsed =
             records.apply(
-                "ParseEvents", ParseEvents.withLimits(settings.maxRecordBytes, settings.maxJsonDepth));
+                "ParseEvents",
+                ParseEvents.withLimits(settings.maxRecordBytes, settings.maxJsonDepth));
     WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter> validated =
         parsed
             .output()
@@ -132,7 +132,8 @@ public final class IngestPipeline {
     public final PCollection<Row> aggregates;
     public final PCollection<DeadLetter> deadLetters;
 
-    Outputs(PCollection<Row> events, PCollection<Row> aggregates, PCollection<DeadLetter> deadLetters) {
+    Outputs(
+        PCollection<Row> events, PCollection<Row> aggregates, PCollection<DeadLetter> deadLetters) {
       this.events = events;
       this.aggregates = aggregates;
       this.deadLetters = deadLetters;
@@ -146,6 +147,7 @@ public final class IngestPipeline {
     public final Duration allowedLateness;
     public final Duration dedupeWindow;
     public final Duration maxFutureSkew;
+    public final Duration maxOutOfOrderness;
     public final int maxRecordBytes;
     public final int maxJsonDepth;
     public final Map<String, String> kafkaConfig;
@@ -157,6 +159,7 @@ public final class IngestPipeline {
         Duration allowedLateness,
         Duration dedupeWindow,
         Duration maxFutureSkew,
+        Duration maxOutOfOrderness,
         int maxRecordBytes,
         int maxJsonDepth,
         Map<String, String> kafkaConfig,
@@ -166,6 +169,7 @@ public final class IngestPipeline {
       this.allowedLateness = allowedLateness;
       this.dedupeWindow = dedupeWindow;
       this.maxFutureSkew = maxFutureSkew;
+      this.maxOutOfOrderness = maxOutOfOrderness;
       this.maxRecordBytes = maxRecordBytes;
       this.maxJsonDepth = maxJsonDepth;
       this.kafkaConfig = Map.copyOf(kafkaConfig);
@@ -186,6 +190,7 @@ public final class IngestPipeline {
           Durations.parse("allowedLateness", options.getAllowedLateness()),
           Durations.parse("dedupeWindow", options.getDedupeWindow()),
           Durations.parse("maxFutureSkew", options.getMaxFutureSkew()),
+          Durations.parse("maxOutOfOrderness", options.getMaxOutOfOrderness()),
           options.getMaxRecordBytes(),
           options.getMaxJsonDepth(),
           KafkaConfig.parse(options.getKafkaConsumerConfig()),
@@ -200,6 +205,7 @@ public final class IngestPipeline {
           Duration.standardMinutes(5),
           Duration.standardMinutes(10),
           Duration.standardHours(1),
+          Duration.standardSeconds(30),
           1_048_576,
           64,
           Map.of(),

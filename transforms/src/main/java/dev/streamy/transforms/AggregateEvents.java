@@ -117,6 +117,25 @@ public final class AggregateEvents extends PTransform<PCollection<Row>, PCollect
     final Set<String> distinct = new HashSet<>();
     long deltaSum;
     @Nullable Long deltaMax;
+
+    // Value equality lets runners check that an accumulator was not mutated behind their back.
+    @Override
+    public boolean equals(@Nullable Object o) {
+      if (!(o instanceof Metrics)) {
+        return false;
+      }
+      Metrics m = (Metrics) o;
+      return events == m.events
+          && flagged == m.flagged
+          && distinct.equals(m.distinct)
+          && deltaSum == m.deltaSum
+          && java.util.Objects.equals(deltaMax, m.deltaMax);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(events, flagged, distinct, deltaSum, deltaMax);
+    }
   }
 
   static final class MetricsFn extends Combine.CombineFn<Row, Metrics, Metrics> {

@@ -1,0 +1,83 @@
+package dev.streamy.pipelines;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+
+/**
+ * Options of the event generator ({@link GenerateEvents}). They are parsed like the pipeline's
+ * ({@code --name=value}), and {@code bootstrapServers} is shared with {@link IngestOptions} so one
+ * flag serves both in the demo.
+ */
+public interface GeneratorOptions extends PipelineOptions {
+
+  @Description("Kafka bootstrap servers, host:port[,host:port...].")
+  @Validation.Required
+  String getBootstrapServers();
+
+  void setBootstrapServers(String value);
+
+  @Description("Kafka topic to produce to.")
+  @Default.String("recentchange")
+  String getTopic();
+
+  void setTopic(String value);
+
+  @Description("Number of records to produce: good events, bad records and duplicates together.")
+  @Default.Long(10_000)
+  long getCount();
+
+  void setCount(long value);
+
+  @Description("Records per second; 0 produces as fast as the broker acknowledges.")
+  @Default.Double(0)
+  double getRate();
+
+  void setRate(double value);
+
+  @Description(
+      "Fraction of bad records (0..1), cycling through the whole bad-input catalogue: malformed,"
+          + " wrong encoding, wrong format, oversized, too deep, duplicate keys, missing or invalid"
+          + " fields, bad or future event times.")
+  @Default.Double(0.05)
+  double getBadShare();
+
+  void setBadShare(double value);
+
+  @Description(
+      "Fraction of records that re-send a recent good event unchanged (same meta.id), which the"
+          + " pipeline must deduplicate.")
+  @Default.Double(0.01)
+  double getDuplicateShare();
+
+  void setDuplicateShare(double value);
+
+  @Description("Random seed: the same seed gives the same sequence of records (apart from times).")
+  @Default.Long(42)
+  long getSeed();
+
+  void setSeed(long value);
+
+  @Description(
+      "Path of the ledger to write: one NDJSON line per record acknowledged by Kafka, with its"
+          + " partition, offset, kind, expected outcome and event id. Default: no ledger.")
+  String getLedger();
+
+  void setLedger(String value);
+
+  @Description("Partitions of the topic when the generator has to create it.")
+  @Default.Integer(3)
+  int getPartitions();
+
+  void setPartitions(int value);
+
+  @Description(
+      "Extra Kafka producer (and admin) config as comma-separated key=value pairs, e.g."
+          + " security.protocol=SASL_SSL,sasl.mechanism=PLAIN,sasl.jaas.config=... (write a comma"
+          + " inside a value as \\,).")
+  @Default.String("")
+  String getKafkaProducerConfig();
+
+  void setKafkaProducerConfig(String value);
+}
