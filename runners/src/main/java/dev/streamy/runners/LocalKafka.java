@@ -1,0 +1,658 @@
+package dev.streamy.runners;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * A real single-node KRaft Kafka broker running as its own JVM, for tests and the local demo.
+ *
+ * <p>The broker runs from the jars of {@code runners/kafka-broker/target/lib} (Kafka 4.x with its
+ * own kafka-clients 4.x), so it never shares a classpath with the pipeline's kafka-clients 3.9.
+ * Every instance gets fresh loopback ports and a fresh temporary directory that holds {@code
+ * server.properties}, the data and the logs ({@code broker.log} for log4j, {@code stdout.log} for
+ * the console); {@link #close()} and a JVM shutdown hook stop the process and delete the directory.
+ */
+public final class LocalKafka implements AutoCloseable {
+
+  /** System property naming the folder with the broker jars. */
+  public static final String LIB_PROPERTY = "streamy.kafka.lib";
+
+  /** System property naming the streamy checkout (set by the launcher script). */
+  public static final String HOME_PROPERTY = "streamy.home";
+
+  private static final String DEFAULT_LIB = "runners/kafka-broker/target/lib";
+  private static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+  private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
+  private static final int START_ATTEMPTS = 3;
+  private static final int LOG_TAIL_LINES = 40;
+  private static final Pattern JAR_VERSION =
+      Pattern.compile("^(kafka_2\\.1[23]|kafka-clients)-(.+)\\.jar$");
+
+  private final Process process;
+  private final Path directory;
+  private final String bootstrapServers;
+  private final Thread shutdownHook;
+  private final Admin admin;
+  private final Duration startupTime;
+  private boolean closed;
+
+  private LocalKafka(
+      Process process,
+      Path directory,
+      String bootstrapServers,
+      Thread shutdownHook,
+      Admin admin,
+      Duration startupTime) {
+    this.process = process;
+    this.directory = directory;
+    this.bootstrapServers = bootstrapServers;
+    this.shutdownHook = shutdownHook;
+    this.admin = admin;
+    this.startupTime = startupTime;
+  }
+
+  /** Starts a broker from the {@linkplain #defaultLib() default lib folder}. */
+  public static LocalKafka start() throws IOException {
+    return start(defaultLib());
+  }
+
+  /** Starts a broker from the jars in {@code lib}, waiting up to 60 s for it to be ready. */
+  public static LocalKafka start(Path lib) throws IOException {
+    return start(lib, DEFAULT_START_TIMEOUT, "512m");
+  }
+
+  /**
+   * Starts a broker from the jars in {@code lib} with the given maximum heap (a JVM size such as
+   * {@code 512m}) and waits until it answers a describe-cluster request, or fails after {@code
+   * startTimeout} with the tail of the broker's logs.
+   */
+  public static LocalKafka start(Path lib, Duration startTimeout, String maxHeap)
+      throws IOException {
+    checkLib(lib);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnce(lib, startTimeout, maxHeap);
+      } catch (PortTakenException e) {
+        // Another process took a probed port between probing and binding: try fresh ports.
+        if (attempt == START_ATTEMPTS) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /**
+   * The broker jars: the {@value #LIB_PROPERTY} system property, else {@value #DEFAULT_LIB} under
+   * the {@value #HOME_PROPERTY} folder, else under the first folder above the working directory
+   * that holds {@code runners/kafka-broker}.
+   */
+  public static Path defaultLib() {
+    String lib = System.getProperty(LIB_PROPERTY);
+    if (lib != null && !lib.isBlank()) {
+      return Paths.get(lib);
+    }
+    String home = System.getProperty(HOME_PROPERTY);
+    if (home != null && !home.isBlank()) {
+      return Paths.get(home).resolve(DEFAULT_LIB);
+    }
+    Path dir = Paths.get(System.getProperty("user.dir")).toAbsolutePath();
+    for (Path d = dir; d != null; d = d.getParent()) {
+      if (Files.isDirectory(d.resolve("runners/kafka-broker"))) {
+        return d.resolve(DEFAULT_LIB);
+      }
+    }
+    throw new IllegalStateException(
+        "cannot find the Kafka broker jars: set -D"
+            + LIB_PROPERTY
+            + "=<folder> or run from inside the streamy checkout (working directory "
+            + dir
+            + ")");
+  }
+
+  /** {@code host:port} of the broker's PLAINTEXT listener on 127.0.0.1. */
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /** The broker's temporary folder: server.properties, data, broker.log and stdout.log. */
+  public Path directory() {
+    return directory;
+  }
+
+  /** The broker's log4j log (INFO and up); {@code stdout.log} next to it has the console. */
+  public Path logFile() {
+    return directory.resolve("broker.log");
+  }
+
+  /** The broker process id. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Whether the broker process is still running. */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** How long the broker took from launch to its first successful describe-cluster answer. */
+  public Duration startupTime() {
+    return startupTime;
+  }
+
+  /** Creates a topic (replication factor 1) and waits until every partition has a leader. */
+  public void createTopic(String name, int partitions) {
+    createTopic(name, partitions, Map.of());
+  }
+
+  /**
+   * Creates a topic with the given topic configs (e.g. {@code max.message.bytes}) and waits until
+   * every partition has a leader. A topic that already exists with the same partition count is
+   * accepted.
+   */
+  public void createTopic(String name, int partitions, Map<String, String> configs) {
+    checkOpen();
+    NewTopic topic =
+        new NewTopic(name, Optional.of(partitions), Optional.of((short) 1)).configs(configs);
+    try {
+      admin.createTopics(List.of(topic)).all().get(TOPIC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new IllegalStateException("cannot create topic " + name, e.getCause());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topic " + name, e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("timed out creating topic " + name + tail(), e);
+    }
+    awaitLeaders(name, partitions);
+  }
+
+  /** Stops the broker (SIGTERM, then SIGKILL after 20 s) and deletes its folder. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    admin.close(Duration.ofSeconds(5));
+    stop(process, directory);
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // The JVM is already shutting down; the hook runs (harmlessly) on its own.
+    }
+  }
+
+  private static LocalKafka startOnce(Path lib, Duration startTimeout, String maxHeap)
+      throws IOException {
+    Path dir = Files.createTempDirectory("streamy-kafka-");
+    Process process = null;
+    Thread hook = null;
+    Admin admin = null;
+    try {
+      int[] ports = freePorts(2);
+      int brokerPort = ports[0];
+      int controllerPort = ports[1];
+      Path config = dir.resolve("server.properties");
+      Files.writeString(config, serverProperties(dir, brokerPort, controllerPort));
+      Path log4j = dir.resolve("log4j2.properties");
+      Files.writeString(log4j, log4jProperties(dir.resolve("broker.log")));
+      Path stdout = dir.resolve("stdout.log");
+
+      format(lib, dir, config, log4j);
+
+      long launched = System.nanoTime();
+      List<String> command = javaCommand(lib, log4j, "-Xmx" + maxHeap);
+      command.add("kafka.Kafka");
+      command.add(config.toString());
+      process =
+          new ProcessBuilder(command)
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(stdout.toFile())
+              .start();
+      Process started = process;
+      hook = new Thread(() -> stop(started, dir), "streamy-local-kafka-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+
+      String bootstrap = "127.0.0.1:" + brokerPort;
+      long deadline = launched + startTimeout.toNanos();
+      awaitPort(process, dir, brokerPort, deadline);
+      admin = Admin.create(adminConfig(bootstrap));
+      awaitCluster(process, dir, admin, deadline);
+      Duration startupTime = Duration.ofNanos(System.nanoTime() - launched);
+      return new LocalKafka(process, dir, bootstrap, hook, admin, startupTime);
+    } catch (IOException | RuntimeException e) {
+      if (admin != null) {
+        admin.close(Duration.ZERO);
+      }
+      if (process != null) {
+        stop(process, dir);
+      } else {
+        deleteRecursively(dir);
+      }
+      if (hook != null) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException ignored) {
+          // shutting down
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** Refuses a lib folder that cannot run a broker, before spending seconds on a doomed JVM. */
+  static void checkLib(Path lib) {
+    if (!Files.isDirectory(lib)) {
+      throw new IllegalStateException(
+          "no Kafka broker jars: "
+              + lib
+              + " does not exist. Build them with `mvn -q -pl runners/kafka-broker package` from"
+              + " the repository root, or set -D"
+              + LIB_PROPERTY);
+    }
+    String brokerVersion = null;
+    String clientsVersion = null;
+    try (Stream<Path> files = Files.list(lib)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Matcher m = JAR_VERSION.matcher(f.getFileName().toString());
+        if (m.matches()) {
+          if (m.group(1).equals("kafka-clients")) {
+            clientsVersion = m.group(2);
+          } else {
+            brokerVersion = m.group(2);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (brokerVersion == null) {
+      throw new IllegalStateException("no kafka_2.13-<version>.jar in " + lib);
+    }
+    if (clientsVersion != null && !clientsVersion.equals(brokerVersion)) {
+      // A Kafka server only runs with the kafka-clients of its own release; a mismatch dies with
+      // NoSuchMethodError (e.g. Endpoint.listener()) before it logs anything useful.
+      throw new IllegalStateException(
+          "the broker jars in "
+              + lib
+              + " mix kafka_2.13-"
+              + brokerVersion
+              + " with kafka-clients-"
+              + clientsVersion
+              + ": the broker needs kafka-clients "
+              + brokerVersion
+              + ". The parent POM pins kafka-clients (and Jackson) for the pipeline; the"
+              + " runners/kafka-broker module must override both in its own dependencyManagement.");
+    }
+  }
+
+  private static void format(Path lib, Path dir, Path config, Path log4j) throws IOException {
+    List<String> command = javaCommand(lib, log4j, "-Xmx256m");
+    command.addAll(
+        List.of("kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", config.toString()));
+    Path out = dir.resolve("format.log");
+    Process format =
+        new ProcessBuilder(command)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
+    try {
+      if (!format.waitFor(60, TimeUnit.SECONDS)) {
+        format.destroyForcibly();
+        throw new IllegalStateException("kafka-storage format timed out" + fileTail(out));
+      }
+    } catch (InterruptedException e) {
+      format.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while formatting the broker storage", e);
+    }
+    if (format.exitValue() != 0) {
+      throw new IllegalStateException(
+          "kafka-storage format failed with exit code " + format.exitValue() + fileTail(out));
+    }
+  }
+
+  private static List<String> javaCommand(Path lib, Path log4j, String heap) {
+    List<String> command = new ArrayList<>();
+    command.add(javaBinary());
+    command.add(heap);
+    command.add("-XX:+UseG1GC");
+    command.add("-Djava.awt.headless=true");
+    command.add("-Dlog4j2.configurationFile=" + log4j.toUri());
+    command.add("-cp");
+    // The JVM expands the wildcard itself; no shell involved.
+    command.add(lib.toAbsolutePath() + "/*");
+    return command;
+  }
+
+  private static String javaBinary() {
+    Path home = Paths.get(System.getProperty("java.home"), "bin", "java");
+    if (Files.isExecutable(home)) {
+      return home.toString();
+    }
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+
+  /** A Kafka-style cluster id: 16 random bytes, base64url without padding, never starting '-'. */
+  private static String clusterId() {
+    while (true) {
+      UUID uuid = UUID.randomUUID();
+      ByteBuffer bytes = ByteBuffer.allocate(16);
+      bytes.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+      String id = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+      if (!id.startsWith("-")) {
+        return id;
+      }
+    }
+  }
+
+  private static String serverProperties(Path dir, int brokerPort, int controllerPort) {
+    return String.join(
+            "\n",
+            "# Written by dev.streamy.runners.LocalKafka: one KRaft node, broker and controller.",
+            "process.roles=broker,controller",
+            "node.id=1",
+            "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+            "listeners=PLAINTEXT://127.0.0.1:"
+                + brokerPort
+                + ",CONTROLLER://127.0.0.1:"
+                + controllerPort,
+            "advertised.listeners=PLAINTEXT://127.0.0.1:" + brokerPort,
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "controller.listener.names=CONTROLLER",
+            "inter.broker.listener.name=PLAINTEXT",
+            "log.dirs=" + dir.resolve("data"),
+            "num.partitions=1",
+            "default.replication.factor=1",
+            "min.insync.replicas=1",
+            "offsets.topic.replication.factor=1",
+            // Fewer internal partitions: the first consumer group starts in well under a second.
+            "offsets.topic.num.partitions=10",
+            "transaction.state.log.replication.factor=1",
+            "transaction.state.log.min.isr=1",
+            "transaction.state.log.num.partitions=5",
+            "share.coordinator.state.topic.replication.factor=1",
+            "share.coordinator.state.topic.min.isr=1",
+            "group.initial.rebalance.delay.ms=0",
+            "auto.create.topics.enable=true",
+            "")
+        + "\n";
+  }
+
+  private static String log4jProperties(Path logFile) {
+    return String.join(
+            "\n",
+            "status = warn",
+            "appender.file.type = File",
+            "appender.file.name = FILE",
+            "appender.file.fileName = " + logFile.toString().replace('\\', '/'),
+            "appender.file.layout.type = PatternLayout",
+            "appender.file.layout.pattern = [%d] %p %m (%c)%n",
+            "appender.console.type = Console",
+            "appender.console.name = CONSOLE",
+            "appender.console.layout.type = PatternLayout",
+            "appender.console.layout.pattern = [%d] %p %m (%c)%n",
+            "appender.console.filter.threshold.type = ThresholdFilter",
+            "appender.console.filter.threshold.level = error",
+            "rootLogger.level = info",
+            "rootLogger.appenderRef.file.ref = FILE",
+            "rootLogger.appenderRef.console.ref = CONSOLE",
+            "logger.kafka.name = kafka",
+            "logger.kafka.level = info",
+            "logger.apache.name = org.apache.kafka",
+            "logger.apache.level = info",
+            "logger.request.name = kafka.request.logger",
+            "logger.request.level = warn",
+            "")
+        + "\n";
+  }
+
+  private static Properties adminConfig(String bootstrap) {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(AdminClientConfig.CLIENT_ID_CONFIG, "streamy-local-kafka");
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+    props.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, 50);
+    props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
+    props.put(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 50);
+    return props;
+  }
+
+  /** Waits for the listener to accept TCP connections: cheap, and no client log spam meanwhile. */
+  private static void awaitPort(Process process, Path dir, int port, long deadline) {
+    while (true) {
+      checkRunning(process, dir, "while starting");
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+        return;
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      pause(process, dir, deadline, "to listen on port " + port);
+    }
+  }
+
+  private static void awaitCluster(Process process, Path dir, Admin admin, long deadline) {
+    while (true) {
+      checkRunning(process, dir, "while starting");
+      try {
+        DescribeClusterResult cluster = admin.describeCluster();
+        Collection<?> nodes = cluster.nodes().get(2, TimeUnit.SECONDS);
+        if (!nodes.isEmpty() && cluster.controller().get(2, TimeUnit.SECONDS) != null) {
+          return;
+        }
+      } catch (ExecutionException | TimeoutException notYet) {
+        // the broker is still registering with its controller
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the broker", e);
+      }
+      pause(process, dir, deadline, "to answer describeCluster");
+    }
+  }
+
+  /**
+   * Waits until the leader of every partition serves it: metadata can name a leader before the
+   * broker has taken the partition up, and an idempotent producer that sends in that gap can spin
+   * on OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery timeout (KAFKA-15591). A ListOffsets answer
+   * comes from the leader itself.
+   */
+  private void awaitLeaders(String name, int partitions) {
+    long deadline = System.nanoTime() + TOPIC_TIMEOUT.toNanos();
+    while (true) {
+      checkRunning(process, directory, "while creating topic " + name);
+      try {
+        TopicDescription description =
+            admin.describeTopics(Set.of(name)).allTopicNames().get(5, TimeUnit.SECONDS).get(name);
+        List<TopicPartitionInfo> infos = description.partitions();
+        if (infos.size() != partitions) {
+          throw new IllegalStateException(
+              "topic " + name + " exists with " + infos.size() + " partitions, not " + partitions);
+        }
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        infos.forEach(
+            p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest()));
+        admin.listOffsets(latest).all().get(5, TimeUnit.SECONDS);
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RetriableException)) {
+          throw new IllegalStateException("cannot describe topic " + name, e.getCause());
+        }
+      } catch (TimeoutException e) {
+        // metadata not propagated yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for topic " + name, e);
+      }
+      pause(process, directory, deadline, "to make topic " + name + " ready");
+    }
+  }
+
+  private static void checkRunning(Process process, Path dir, String when) {
+    if (!process.isAlive()) {
+      String logs = tail(dir);
+      if (logs.contains("Address already in use") || logs.contains("BindException")) {
+        throw new PortTakenException("a probed port was taken before the broker bound it" + logs);
+      }
+      throw new IllegalStateException(
+          "the Kafka broker exited with code " + process.exitValue() + " " + when + logs);
+    }
+  }
+
+  private static void pause(Process process, Path dir, long deadline, String what) {
+    if (System.nanoTime() - deadline > 0) {
+      throw new IllegalStateException(
+          "the Kafka broker (pid "
+              + process.pid()
+              + ") did not manage "
+              + what
+              + " in time"
+              + tail(dir));
+    }
+    try {
+      // Bounded polling for readiness; each round re-checks the process and the deadline.
+      process.waitFor(POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the broker", e);
+    }
+  }
+
+  private static int[] freePorts(int count) throws IOException {
+    // Hold all sockets open until every port is chosen, so the same port is not returned twice.
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      int[] ports = new int[count];
+      for (int i = 0; i < count; i++) {
+        ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        sockets.add(socket);
+        ports[i] = socket.getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket socket : sockets) {
+        socket.close();
+      }
+    }
+  }
+
+  private static void stop(Process process, Path dir) {
+    if (process.isAlive()) {
+      process.destroy();
+      try {
+        if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+          process.destroyForcibly();
+          process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+    deleteRecursively(dir);
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("LocalKafka is closed");
+    }
+  }
+
+  private String tail() {
+    return tail(directory);
+  }
+
+  /** The last lines of the broker's logs, for error messages. */
+  private static String tail(Path dir) {
+    StringBuilder out = new StringBuilder();
+    for (String name : List.of("format.log", "stdout.log", "broker.log")) {
+      String t = fileTail(dir.resolve(name));
+      if (!t.isEmpty()) {
+        out.append("\n--- ").append(name).append(t);
+      }
+    }
+    return out.toString();
+  }
+
+  private static String fileTail(Path file) {
+    if (!Files.isRegularFile(file)) {
+      return "";
+    }
+    try {
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      if (lines.isEmpty()) {
+        return "";
+      }
+      return "\n"
+          + lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()).stream()
+              .collect(Collectors.joining("\n"));
+    } catch (IOException | UncheckedIOException e) {
+      return "\n(cannot read " + file + ": " + e + ")";
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      // Best effort: a leftover temp folder is not worth failing a test or a shutdown for.
+    }
+  }
+
+  /** The broker lost a race for one of its probed ports. */
+  private static final class PortTakenException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    PortTakenException(String message) {
+      super(message);
+    }
+  }
+}
