@@ -2,6 +2,7 @@ package dev.streamy.io;
 
 import dev.streamy.transforms.SourceRecord;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy;
 import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
@@ -22,7 +24,9 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -159,14 +163,52 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollection<Sourc
         groupId);
   }
 
+  /**
+   * Streaming: one KafkaIO read of the topic. Bounded ({@link #withMaxRecords}): one read per
+   * partition, each with its own quota from {@link PartitionQuotas}, so that an uneven topic still
+   * finishes.
+   */
   @Override
   public PCollection<SourceRecord> expand(PBegin input) {
-    return input
-        .apply("ReadFromKafka", kafkaRead())
-        .apply("ToSourceRecords", ParDo.of(new ToSourceRecordFn()));
+    PCollection<KafkaRecord<byte[], byte[]>> records;
+    if (maxRecords <= 0) {
+      records = input.apply("ReadFromKafka", kafkaRead().withTopic(topic));
+    } else {
+      PCollectionList<KafkaRecord<byte[], byte[]>> partitions =
+          PCollectionList.empty(input.getPipeline());
+      for (Map.Entry<TopicPartition, Long> quota : partitionQuotas().entrySet()) {
+        if (quota.getValue() > 0) {
+          partitions =
+              partitions.and(
+                  input.apply(
+                      "ReadPartition" + quota.getKey().partition(),
+                      kafkaRead()
+                          .withTopicPartitions(List.of(quota.getKey()))
+                          .withMaxNumRecords(quota.getValue())));
+        }
+      }
+      records = partitions.apply("AllPartitions", Flatten.pCollections());
+    }
+    return records.apply("ToSourceRecords", ParDo.of(new ToSourceRecordFn()));
   }
 
-  /** The KafkaIO read this transform applies; its config holds no secret. */
+  private Map<TopicPartition, Long> partitionQuotas() {
+    Map<String, Object> config = new HashMap<>(consumerConfig);
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    if (consumerGroup != null) {
+      config.put(ConsumerConfig.GROUP_ID_CONFIG, consumerGroup);
+    }
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      return PartitionQuotas.allocate(
+          PartitionQuotas.available(
+              consumer, topic, config.containsKey(ConsumerConfig.GROUP_ID_CONFIG)),
+          maxRecords);
+    }
+  }
+
+  /** The KafkaIO read of the whole topic; its config holds no secret. */
   KafkaIO.Read<byte[], byte[]> kafkaRead() {
     Map<String, Object> updates = new LinkedHashMap<>();
     updates.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -178,7 +220,6 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollection<Sourc
     KafkaIO.Read<byte[], byte[]> read =
         KafkaIO.<byte[], byte[]>read()
             .withBootstrapServers(bootstrapServers)
-            .withTopic(topic)
             .withKeyDeserializerAndCoder(
                 ByteArrayDeserializer.class, NullableCoder.of(ByteArrayCoder.of()))
             .withValueDeserializerAndCoder(
@@ -192,9 +233,6 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollection<Sourc
     Map<String, String> secrets = KafkaConfig.secretPart(consumerConfig);
     if (!secrets.isEmpty()) {
       read = read.withConsumerFactoryFn(new SecretConfigConsumerFactory(secrets));
-    }
-    if (maxRecords > 0) {
-      read = read.withMaxNumRecords(maxRecords);
     }
     if (updates.containsKey(ConsumerConfig.GROUP_ID_CONFIG)) {
       read = read.commitOffsetsInFinalize();

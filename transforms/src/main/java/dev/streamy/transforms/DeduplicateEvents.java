@@ -1,9 +1,13 @@
 package dev.streamy.transforms;
 
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.StateSpec;
@@ -14,12 +18,16 @@ import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -32,6 +40,9 @@ import org.joda.time.Instant;
  */
 public final class DeduplicateEvents
     extends PTransform<PCollection<KV<SourceRecord, Row>>, PCollection<KV<SourceRecord, Row>>> {
+
+  /** Groups used to find the copies in bounded input. */
+  private static final int BOUNDED_GROUPS = 64;
 
   private final String idColumn;
   private final Duration memory;
@@ -55,14 +66,90 @@ public final class DeduplicateEvents
       return events;
     }
     Coder<KV<SourceRecord, Row>> coder = events.getCoder();
-    return events
-        .apply(
-            "KeyByEventId",
-            WithKeys.of(new EventIdFn(idColumn)).withKeyType(TypeDescriptors.strings()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), coder))
-        .apply("KeepFirstCopy", ParDo.of(new KeepFirstFn(memory)))
-        .setCoder(coder);
+    PCollection<KV<String, KV<SourceRecord, Row>>> byId =
+        events
+            .apply(
+                "KeyByEventId",
+                WithKeys.of(new EventIdFn(idColumn)).withKeyType(TypeDescriptors.strings()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), coder));
+    if (events.isBounded() == PCollection.IsBounded.BOUNDED) {
+      // Bounded input: the watermark stays before every id's memory until all input is in, so
+      // every copy in the input is a duplicate. Grouping by a hash of the id (a few keys, not one
+      // per id) finds them without a timer per id; the runner sees few large groups.
+      return byId.apply("KeyByIdShard", ParDo.of(new IdShardFn()))
+          .setCoder(
+              KvCoder.of(
+                  VarIntCoder.of(),
+                  KvCoder.of(
+                      StringUtf8Coder.of(), TimestampedValue.TimestampedValueCoder.of(coder))))
+          // The group's timestamp and watermark hold are its earliest copy's, so every event
+          // leaves with its own (later or equal) timestamp without falling behind the watermark.
+          .apply(
+              "HoldEarliestTime",
+              Window.<KV<Integer, KV<String, TimestampedValue<KV<SourceRecord, Row>>>>>configure()
+                  .withTimestampCombiner(TimestampCombiner.EARLIEST))
+          .apply("GroupCopies", GroupByKey.create())
+          .apply("KeepLowestOffset", ParDo.of(new KeepLowestOffsetFn()))
+          .setCoder(coder);
+    }
+    return byId.apply("KeepFirstCopy", ParDo.of(new KeepFirstFn(memory))).setCoder(coder);
   }
+
+  /** Spreads ids over a fixed number of groups, keeping each copy's own timestamp. */
+  private static final class IdShardFn
+      extends DoFn<
+          KV<String, KV<SourceRecord, Row>>,
+          KV<Integer, KV<String, TimestampedValue<KV<SourceRecord, Row>>>>> {
+    @ProcessElement
+    public void process(
+        @Element KV<String, KV<SourceRecord, Row>> copy,
+        @Timestamp Instant timestamp,
+        OutputReceiver<KV<Integer, KV<String, TimestampedValue<KV<SourceRecord, Row>>>>> out) {
+      out.output(
+          KV.of(
+              Math.floorMod(copy.getKey().hashCode(), BOUNDED_GROUPS),
+              KV.of(copy.getKey(), TimestampedValue.of(copy.getValue(), timestamp))));
+    }
+  }
+
+  /**
+   * Keeps, per id, the copy read first from Kafka (lowest partition, then offset), so the result
+   * does not depend on the order the runner delivers copies in.
+   */
+  private static final class KeepLowestOffsetFn
+      extends DoFn<
+          KV<Integer, Iterable<KV<String, TimestampedValue<KV<SourceRecord, Row>>>>>,
+          KV<SourceRecord, Row>> {
+    private final Counter duplicates = Metrics.counter("streamy", "duplicates_removed");
+    private final Counter kept = Metrics.counter("streamy", "events_unique");
+
+    @ProcessElement
+    public void process(
+        @Element KV<Integer, Iterable<KV<String, TimestampedValue<KV<SourceRecord, Row>>>>> group,
+        OutputReceiver<KV<SourceRecord, Row>> out) {
+      Map<String, TimestampedValue<KV<SourceRecord, Row>>> first = new HashMap<>();
+      for (KV<String, TimestampedValue<KV<SourceRecord, Row>>> copy : group.getValue()) {
+        first.merge(
+            copy.getKey(),
+            copy.getValue(),
+            (a, b) -> {
+              duplicates.inc();
+              return BY_COORDINATES.compare(a.getValue().getKey(), b.getValue().getKey()) <= 0
+                  ? a
+                  : b;
+            });
+      }
+      for (TimestampedValue<KV<SourceRecord, Row>> event : first.values()) {
+        kept.inc();
+        out.outputWithTimestamp(event.getValue(), event.getTimestamp());
+      }
+    }
+  }
+
+  private static final Comparator<SourceRecord> BY_COORDINATES =
+      Comparator.comparing((SourceRecord r) -> r.topic)
+          .thenComparingInt(r -> r.partition)
+          .thenComparingLong(r -> r.offset);
 
   private static final class EventIdFn
       implements org.apache.beam.sdk.transforms.SerializableFunction<

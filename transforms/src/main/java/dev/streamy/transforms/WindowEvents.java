@@ -5,6 +5,7 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -103,7 +104,8 @@ public final class WindowEvents
             AfterWatermark.pastEndOfWindow()
                 .withLateFirings(
                     AfterProcessingTime.pastFirstElementInPane().plusDelayOf(LATE_PANE_DELAY)))
-        .withAllowedLateness(allowedLateness);
+        .withAllowedLateness(allowedLateness)
+        .discardingFiredPanes();
   }
 
   @Override
@@ -111,6 +113,19 @@ public final class WindowEvents
       PCollection<KV<SourceRecord, Row>> events) {
     KvCoder<SourceRecord, Row> eventCoder = (KvCoder<SourceRecord, Row>) events.getCoder();
     Coder<Row> rowCoder = eventCoder.getValueCoder();
+    Coder<DeadLetter> deadLetterCoder = deadLetterCoder(events);
+    if (events.isBounded() == PCollection.IsBounded.BOUNDED) {
+      // Bounded input: the watermark stays before every window until all input is in, so no
+      // event can be late and the per-element deadline check is not needed.
+      PCollection<Row> windowed =
+          events
+              .apply("TakeRows", ParDo.of(new RowWithEventTimeFn(eventTimeColumn)))
+              .setCoder(rowCoder)
+              .apply("AssignEventWindows", eventWindows());
+      PCollection<DeadLetter> none =
+          events.getPipeline().apply("NoLateEvents", Create.empty(deadLetterCoder));
+      return WithFailures.Result.of(windowed, none);
+    }
     LatenessWindows deadlines = new LatenessWindows(size, allowedLateness);
     TupleTag<Row> onTime = new TupleTag<>("withinLateness");
     TupleTag<DeadLetter> late = new TupleTag<>("tooLate");
@@ -137,7 +152,6 @@ public final class WindowEvents
                             onTime,
                             late))
                     .withOutputTags(onTime, TupleTagList.of(late)));
-    Coder<DeadLetter> deadLetterCoder = deadLetterCoder(events);
     PCollection<Row> windowed =
         split.get(onTime).setCoder(rowCoder).apply("AssignEventWindows", eventWindows());
     // Dead letters of every stage are flattened together, so they leave in the global window.
@@ -159,6 +173,22 @@ public final class WindowEvents
       return anyCollection.getPipeline().getSchemaRegistry().getSchemaCoder(DeadLetter.class);
     } catch (org.apache.beam.sdk.schemas.NoSuchSchemaException e) {
       throw new IllegalStateException("DeadLetter has a schema by annotation", e);
+    }
+  }
+
+  private static final class RowWithEventTimeFn extends DoFn<KV<SourceRecord, Row>, Row> {
+    private final Counter onTime = Metrics.counter("streamy", "events_windowed");
+    private final String eventTimeColumn;
+
+    RowWithEventTimeFn(String eventTimeColumn) {
+      this.eventTimeColumn = eventTimeColumn;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<SourceRecord, Row> event, OutputReceiver<Row> out) {
+      onTime.inc();
+      out.outputWithTimestamp(
+          event.getValue(), event.getValue().getDateTime(eventTimeColumn).toInstant());
     }
   }
 

@@ -76,6 +76,26 @@ public class DeduplicateEventsTest {
   }
 
   @Test
+  public void boundedInputKeepsTheCopyWithTheLowestOffset() {
+    PCollection<Long> offsets =
+        pipeline
+            .apply(
+                org.apache.beam.sdk.transforms.Create.timestamped(
+                        TimestampedValue.of(withId(A, 7, T0), T0),
+                        TimestampedValue.of(withId(B, 5, T0), T0),
+                        TimestampedValue.of(withId(A, 3, T0), T0),
+                        TimestampedValue.of(withId(A, 9, T0), T0))
+                    .withCoder(TestEvents.coder()))
+            .apply(DeduplicateEvents.byColumn("meta_id", Duration.standardMinutes(10)))
+            .apply(MapElements.into(TypeDescriptors.longs()).via(e -> e.getKey().offset));
+
+    PAssert.that(offsets).containsInAnyOrder(3L, 5L);
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    assertEquals(2L, counter(result, "duplicates_removed"));
+  }
+
+  @Test
   public void zeroMemoryTurnsDeduplicationOff() {
     PCollection<Long> offsets =
         pipeline
