@@ -24,6 +24,7 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.Row;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.joda.time.Duration;
 
 /**
@@ -121,9 +122,26 @@ public final class IngestPipeline {
     if (settings.deadLetterTopic != null) {
       deadLetters =
           deadLetters.toTopic(
-              options.getBootstrapServers(), settings.deadLetterTopic, settings.kafkaConfig);
+              options.getBootstrapServers(),
+              settings.deadLetterTopic,
+              producerPart(settings.kafkaConfig));
     }
     outputs.deadLetters.apply("WriteDeadLetters", deadLetters);
+  }
+
+  /**
+   * The entries of {@code --kafkaConsumerConfig} a producer understands (security, client and
+   * producer settings), so the DLQ producer gets the same credentials without consumer-only keys.
+   */
+  static Map<String, String> producerPart(Map<String, String> kafkaConfig) {
+    Map<String, String> producer = new java.util.LinkedHashMap<>();
+    kafkaConfig.forEach(
+        (key, value) -> {
+          if (ProducerConfig.configNames().contains(key)) {
+            producer.put(key, value);
+          }
+        });
+    return producer;
   }
 
   /** What {@link #ingest} produces. */

@@ -187,4 +187,20 @@ public class IngestOptionsTest {
     assertEquals(Duration.standardMinutes(1), settings.windowSize);
     assertEquals("recentchange.dlq", settings.deadLetterTopic);
   }
+
+  @Test
+  public void deadLetterProducerGetsCredentialsButNoConsumerOnlySettings() {
+    Map<String, String> producer =
+        IngestPipeline.producerPart(
+            Map.of(
+                "security.protocol", "SASL_SSL",
+                "sasl.jaas.config", "x required;",
+                "group.id", "g",
+                "max.poll.records", "5",
+                "linger.ms", "5"));
+    assertEquals(
+        Map.of(
+            "security.protocol", "SASL_SSL", "sasl.jaas.config", "x required;", "linger.ms", "5"),
+        producer);
+  }
 }
