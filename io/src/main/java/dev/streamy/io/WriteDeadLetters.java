@@ -79,6 +79,7 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
   private final @Nullable String bootstrapServers;
   private final @Nullable String topic;
   private final Map<String, String> producerConfig;
+  private final @Nullable WriteIceberg iceberg;
 
   private WriteDeadLetters(
       String pipelineName,
@@ -88,7 +89,8 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
       Duration fileWindow,
       @Nullable String bootstrapServers,
       @Nullable String topic,
-      Map<String, String> producerConfig) {
+      Map<String, String> producerConfig,
+      @Nullable WriteIceberg iceberg) {
     this.pipelineName = pipelineName;
     this.pipelineVersion = pipelineVersion;
     this.directory = directory;
@@ -97,6 +99,7 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
     this.bootstrapServers = bootstrapServers;
     this.topic = topic;
     this.producerConfig = producerConfig;
+    this.iceberg = iceberg;
   }
 
   /** A sink that stamps dead letters as written by {@code pipelineName} {@code pipelineVersion}. */
@@ -104,7 +107,7 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
     requireText(pipelineName, "pipelineName");
     requireText(pipelineVersion, "pipelineVersion");
     return new WriteDeadLetters(
-        pipelineName, pipelineVersion, null, 1, DEFAULT_FILE_WINDOW, null, null, Map.of());
+        pipelineName, pipelineVersion, null, 1, DEFAULT_FILE_WINDOW, null, null, Map.of(), null);
   }
 
   /**
@@ -123,7 +126,8 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
         fileWindow,
         bootstrapServers,
         topic,
-        producerConfig);
+        producerConfig,
+        iceberg);
   }
 
   /** Groups dead letters into files per {@code window} of processing time (default 1 minute). */
@@ -139,7 +143,8 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
         window,
         bootstrapServers,
         topic,
-        producerConfig);
+        producerConfig,
+        iceberg);
   }
 
   /**
@@ -171,14 +176,15 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
         fileWindow,
         bootstrapServers,
         topic,
-        new LinkedHashMap<>(producerConfig));
+        new LinkedHashMap<>(producerConfig),
+        iceberg);
   }
 
   @Override
   public PDone expand(PCollection<DeadLetter> input) {
-    if (directory == null && topic == null) {
+    if (directory == null && topic == null && iceberg == null) {
       throw new IllegalStateException(
-          "WriteDeadLetters needs a sink: call toFiles(...) and/or toTopic(...)");
+          "WriteDeadLetters needs a sink: call toFiles(...), toTopic(...) and/or toIceberg(...)");
     }
     PCollection<DeadLetter> stamped =
         input.apply("StampPipeline", ParDo.of(new StampFn(pipelineName, pipelineVersion)));
@@ -207,7 +213,27 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
               .withNumShards(numShards)
               .withPrefix("dead-letters"));
     }
+    if (iceberg != null) {
+      stamped.apply("ToTableRows", Convert.toRows()).apply("WriteDlqTable", iceberg);
+    }
     return PDone.in(input.getPipeline());
+  }
+
+  /**
+   * Also writes the dead letters to an Iceberg table, one row per dead letter (payload as binary);
+   * create the table first with {@link WriteIceberg#ensureTable}.
+   */
+  public WriteDeadLetters toIceberg(WriteIceberg table) {
+    return new WriteDeadLetters(
+        pipelineName,
+        pipelineVersion,
+        directory,
+        numShards,
+        fileWindow,
+        bootstrapServers,
+        topic,
+        producerConfig,
+        table);
   }
 
   /** The KafkaIO write this transform applies; its config holds no secret. */

@@ -14,6 +14,9 @@ import org.apache.beam.sdk.io.iceberg.IcebergWriteResult;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.apache.iceberg.PartitionSpec;
@@ -112,7 +115,17 @@ public final class WriteIceberg extends PTransform<PCollection<Row>, IcebergWrit
       // IcebergIO requires a triggering frequency for unbounded input and rejects one for bounded.
       write = write.withTriggeringFrequency(commitInterval);
     }
-    return input.apply("WriteIcebergTable", write);
+    // The table is partitioned by its own columns; upstream windows and triggers mean nothing to
+    // it, and IcebergIO's internal flatten rejects grouped (continuation) triggers. Every row is
+    // written once, whatever pane it came in.
+    return input
+        .apply(
+            "IntoGlobalWindow",
+            Window.<Row>into(new GlobalWindows())
+                .triggering(DefaultTrigger.of())
+                .withAllowedLateness(Duration.ZERO)
+                .discardingFiredPanes())
+        .apply("WriteIcebergTable", write);
   }
 
   @Override

@@ -122,4 +122,57 @@ public interface IngestOptions extends PipelineOptions {
   String getConsumerGroup();
 
   void setConsumerGroup(String value);
+
+  @Description(
+      "Where events, aggregates and dead letters go: parquet (files under --output), iceberg"
+          + " (tables in the Iceberg catalog) or both. Dead letters also go to the DLQ topic.")
+  @Default.String("parquet")
+  String getSink();
+
+  void setSink(String value);
+
+  @Description(
+      "Iceberg catalog: hadoop (a warehouse folder, by default <output>/warehouse; needs nothing"
+          + " installed) or rest (an Iceberg REST catalog at --icebergCatalogUri).")
+  @Default.String("hadoop")
+  String getIcebergCatalogType();
+
+  void setIcebergCatalogType(String value);
+
+  @Description(
+      "URI of the Iceberg REST catalog. Default: none; required with --icebergCatalogType=rest.")
+  String getIcebergCatalogUri();
+
+  void setIcebergCatalogUri(String value);
+
+  @Description(
+      "Iceberg warehouse location. Default: <output>/warehouse for the hadoop catalog; the"
+          + " catalog server's own for rest.")
+  String getIcebergWarehouse();
+
+  void setIcebergWarehouse(String value);
+
+  @Description(
+      "Extra Iceberg catalog properties as key=value pairs (e.g. io-impl, s3.endpoint,"
+          + " s3.access-key-id, s3.secret-access-key, token). Secret values are redacted from logs"
+          + " and display data.")
+  @Default.String("")
+  String getIcebergCatalogProperties();
+
+  void setIcebergCatalogProperties(String value);
+
+  @Description("Iceberg namespace of the events, aggregates and dead_letters tables.")
+  @Default.String("streamy")
+  String getIcebergNamespace();
+
+  void setIcebergNamespace(String value);
+
+  @Description(
+      "How often a streaming run commits an Iceberg snapshot. Each commit writes at least one file"
+          + " per writer and partition, so shorter intervals mean more small files; 2m keeps it to"
+          + " about 720 commits a day. Bounded runs commit once, at the end.")
+  @Default.String("2m")
+  String getIcebergCommitInterval();
+
+  void setIcebergCommitInterval(String value);
 }

@@ -1,8 +1,10 @@
 package dev.streamy.pipelines;
 
+import dev.streamy.io.IcebergCatalogSettings;
 import dev.streamy.io.KafkaConfig;
 import dev.streamy.io.ReadKafkaRecords;
 import dev.streamy.io.WriteDeadLetters;
+import dev.streamy.io.WriteIceberg;
 import dev.streamy.io.WriteParquet;
 import dev.streamy.transforms.AggregateEvents;
 import dev.streamy.transforms.Contract;
@@ -18,6 +20,8 @@ import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.schemas.NoSuchSchemaException;
+import org.apache.beam.sdk.schemas.SchemaRegistry;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.WithFailures;
 import org.apache.beam.sdk.values.KV;
@@ -104,8 +108,78 @@ public final class IngestPipeline {
     return new Outputs(windowed.output(), aggregates, deadLetters);
   }
 
+  /** The Iceberg tables streamy writes, in {@code --icebergNamespace}. */
+  public static final String EVENTS_TABLE = "events";
+
+  public static final String AGGREGATES_TABLE = "aggregates";
+  public static final String DEAD_LETTERS_TABLE = "dead_letters";
+
   private static void write(Outputs outputs, Settings settings, IngestOptions options) {
     String output = options.getOutput().replaceAll("/+$", "");
+    WriteDeadLetters deadLetters = WriteDeadLetters.stampedAs(NAME, VERSION);
+    if (settings.sink != Sink.ICEBERG) {
+      writeParquet(outputs, settings, options, output);
+      deadLetters = deadLetters.toFiles(output + "/dead-letters", options.getNumShards());
+    }
+    if (settings.sink != Sink.PARQUET) {
+      deadLetters = writeIceberg(outputs, settings, output, deadLetters);
+    }
+    if (settings.deadLetterTopic != null) {
+      deadLetters =
+          deadLetters.toTopic(
+              options.getBootstrapServers(),
+              settings.deadLetterTopic,
+              producerPart(settings.kafkaConfig));
+    }
+    outputs.deadLetters.apply("WriteDeadLetters", deadLetters);
+  }
+
+  /**
+   * Creates (or evolves) the three tables from the contract before anything runs, so that a
+   * breaking contract change fails here, naming the field, never mid-stream.
+   */
+  private static WriteDeadLetters writeIceberg(
+      Outputs outputs, Settings settings, String output, WriteDeadLetters deadLetters) {
+    IcebergCatalogSettings catalog = settings.icebergCatalog(output);
+    String namespace = settings.icebergNamespace;
+    WriteIceberg.ensureTable(
+        catalog,
+        namespace,
+        EVENTS_TABLE,
+        settings.contract.eventSchema(),
+        settings.contract.eventTimeColumn());
+    WriteIceberg.ensureTable(
+        catalog,
+        namespace,
+        AGGREGATES_TABLE,
+        AggregateEvents.outputSchema(settings.contract),
+        "window_start");
+    WriteIceberg.ensureTable(
+        catalog, namespace, DEAD_LETTERS_TABLE, deadLetterSchema(), "processingTime");
+    outputs.events.apply(
+        "WriteEventsTable",
+        WriteIceberg.to(catalog, namespace, EVENTS_TABLE)
+            .withCommitInterval(settings.icebergCommitInterval));
+    outputs.aggregates.apply(
+        "WriteAggregatesTable",
+        WriteIceberg.to(catalog, namespace, AGGREGATES_TABLE)
+            .withCommitInterval(settings.icebergCommitInterval));
+    return deadLetters.toIceberg(
+        WriteIceberg.to(catalog, namespace, DEAD_LETTERS_TABLE)
+            .withCommitInterval(settings.icebergCommitInterval));
+  }
+
+  /** The Beam schema of a dead letter, as its Parquet files and Iceberg table hold it. */
+  public static org.apache.beam.sdk.schemas.Schema deadLetterSchema() {
+    try {
+      return SchemaRegistry.createDefault().getSchema(DeadLetter.class);
+    } catch (NoSuchSchemaException e) {
+      throw new IllegalStateException("DeadLetter has a schema by annotation", e);
+    }
+  }
+
+  private static void writeParquet(
+      Outputs outputs, Settings settings, IngestOptions options, String output) {
     outputs.events.apply(
         "WriteEvents",
         WriteParquet.to(output + "/events", settings.contract.eventSchema())
@@ -116,17 +190,6 @@ public final class IngestPipeline {
         WriteParquet.to(output + "/aggregates", AggregateEvents.outputSchema(settings.contract))
             .withPrefix("aggregates")
             .withNumShards(options.getNumShards()));
-    WriteDeadLetters deadLetters =
-        WriteDeadLetters.stampedAs(NAME, VERSION)
-            .toFiles(output + "/dead-letters", options.getNumShards());
-    if (settings.deadLetterTopic != null) {
-      deadLetters =
-          deadLetters.toTopic(
-              options.getBootstrapServers(),
-              settings.deadLetterTopic,
-              producerPart(settings.kafkaConfig));
-    }
-    outputs.deadLetters.apply("WriteDeadLetters", deadLetters);
   }
 
   /**
@@ -142,6 +205,21 @@ public final class IngestPipeline {
           }
         });
     return producer;
+  }
+
+  /** Where the outputs go ({@code --sink}). */
+  public enum Sink {
+    PARQUET,
+    ICEBERG,
+    BOTH;
+
+    static Sink parse(String text) {
+      try {
+        return valueOf(text.trim().toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw new IllegalArgumentException("--sink=" + text + ": use parquet, iceberg or both");
+      }
+    }
   }
 
   /** What {@link #ingest} produces. */
@@ -170,6 +248,13 @@ public final class IngestPipeline {
     public final int maxJsonDepth;
     public final Map<String, String> kafkaConfig;
     public final @Nullable String deadLetterTopic;
+    public final Sink sink;
+    public final String icebergCatalogType;
+    public final @Nullable String icebergCatalogUri;
+    public final @Nullable String icebergWarehouse;
+    public final Map<String, String> icebergCatalogProperties;
+    public final String icebergNamespace;
+    public final Duration icebergCommitInterval;
 
     public Settings(
         Contract contract,
@@ -181,7 +266,14 @@ public final class IngestPipeline {
         int maxRecordBytes,
         int maxJsonDepth,
         Map<String, String> kafkaConfig,
-        @Nullable String deadLetterTopic) {
+        @Nullable String deadLetterTopic,
+        Sink sink,
+        String icebergCatalogType,
+        @Nullable String icebergCatalogUri,
+        @Nullable String icebergWarehouse,
+        Map<String, String> icebergCatalogProperties,
+        String icebergNamespace,
+        Duration icebergCommitInterval) {
       this.contract = contract;
       this.windowSize = windowSize;
       this.allowedLateness = allowedLateness;
@@ -192,6 +284,32 @@ public final class IngestPipeline {
       this.maxJsonDepth = maxJsonDepth;
       this.kafkaConfig = Map.copyOf(kafkaConfig);
       this.deadLetterTopic = deadLetterTopic;
+      this.sink = sink;
+      if (!icebergCatalogType.equals("hadoop") && !icebergCatalogType.equals("rest")) {
+        throw new IllegalArgumentException(
+            "--icebergCatalogType=" + icebergCatalogType + ": use hadoop or rest");
+      }
+      if (icebergCatalogType.equals("rest") && sink != Sink.PARQUET && icebergCatalogUri == null) {
+        throw new IllegalArgumentException("--icebergCatalogType=rest needs --icebergCatalogUri");
+      }
+      this.icebergCatalogType = icebergCatalogType;
+      this.icebergCatalogUri = icebergCatalogUri;
+      this.icebergWarehouse = icebergWarehouse;
+      this.icebergCatalogProperties = Map.copyOf(icebergCatalogProperties);
+      this.icebergNamespace = icebergNamespace;
+      this.icebergCommitInterval = icebergCommitInterval;
+    }
+
+    /** The Iceberg catalog: REST at its URI, or Hadoop with its warehouse under the output. */
+    public IcebergCatalogSettings icebergCatalog(String output) {
+      IcebergCatalogSettings catalog =
+          icebergCatalogType.equals("rest")
+              ? IcebergCatalogSettings.rest(icebergCatalogUri, icebergWarehouse)
+              : IcebergCatalogSettings.hadoop(
+                  icebergWarehouse != null ? icebergWarehouse : output + "/warehouse");
+      return icebergCatalogProperties.isEmpty()
+          ? catalog
+          : catalog.withProperties(icebergCatalogProperties);
     }
 
     /** Reads every option once; a bad value fails here with the option's name. */
@@ -212,7 +330,18 @@ public final class IngestPipeline {
           options.getMaxRecordBytes(),
           options.getMaxJsonDepth(),
           KafkaConfig.parse(options.getKafkaConsumerConfig()),
-          topic);
+          topic,
+          Sink.parse(options.getSink()),
+          options.getIcebergCatalogType().trim().toLowerCase(java.util.Locale.ROOT),
+          blankToNull(options.getIcebergCatalogUri()),
+          blankToNull(options.getIcebergWarehouse()),
+          KafkaConfig.parse(options.getIcebergCatalogProperties()),
+          options.getIcebergNamespace(),
+          Durations.parse("icebergCommitInterval", options.getIcebergCommitInterval()));
+    }
+
+    private static @Nullable String blankToNull(@Nullable String text) {
+      return text == null || text.isBlank() ? null : text;
     }
 
     /** Defaults for tests: the default contract, 1-minute windows, 5 minutes of lateness. */
@@ -227,7 +356,14 @@ public final class IngestPipeline {
           1_048_576,
           64,
           Map.of(),
-          null);
+          null,
+          Sink.PARQUET,
+          "hadoop",
+          null,
+          null,
+          Map.of(),
+          "streamy",
+          Duration.standardMinutes(2));
     }
   }
 }

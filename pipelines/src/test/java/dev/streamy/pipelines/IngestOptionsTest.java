@@ -69,7 +69,7 @@ public class IngestOptionsTest {
   @Test
   public void everyGetterIsDescribedAndHasADefaultOrIsRequired() {
     List<Method> getters = getters();
-    assertEquals(16, getters.size());
+    assertEquals(23, getters.size());
     for (Method getter : getters) {
       Description description = getter.getAnnotation(Description.class);
       assertTrue(getter.getName() + " has no @Description", description != null);
@@ -202,5 +202,27 @@ public class IngestOptionsTest {
         Map.of(
             "security.protocol", "SASL_SSL", "sasl.jaas.config", "x required;", "linger.ms", "5"),
         producer);
+  }
+
+  @Test
+  public void sinkAndIcebergCatalogAreReadOnceAndChecked() {
+    IngestOptions options = parse();
+    assertEquals(IngestPipeline.Sink.PARQUET, IngestPipeline.Settings.from(options).sink);
+    options.setSink("Both");
+    IngestPipeline.Settings both = IngestPipeline.Settings.from(options);
+    assertEquals(IngestPipeline.Sink.BOTH, both.sink);
+    assertEquals("hadoop", both.icebergCatalogType);
+    assertThat(both.icebergCatalog("/data/out").toString(), containsString("/data/out/warehouse"));
+
+    options.setSink("delta");
+    IllegalArgumentException badSink =
+        assertThrows(IllegalArgumentException.class, () -> IngestPipeline.Settings.from(options));
+    assertThat(badSink.getMessage(), containsString("--sink=delta"));
+
+    options.setSink("iceberg");
+    options.setIcebergCatalogType("rest");
+    IllegalArgumentException noUri =
+        assertThrows(IllegalArgumentException.class, () -> IngestPipeline.Settings.from(options));
+    assertThat(noUri.getMessage(), containsString("--icebergCatalogUri"));
   }
 }

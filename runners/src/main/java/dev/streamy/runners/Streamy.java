@@ -86,6 +86,9 @@ public final class Streamy {
     clearEarlierDemoOutput(output);
     Files.createDirectories(output);
     String topic = options.getInputTopic() == null ? "recentchange" : options.getInputTopic();
+    if (Arrays.stream(args).noneMatch(a -> a.startsWith("--sink="))) {
+      options.setSink("both"); // the demo shows both outputs unless told otherwise
+    }
     System.out.println("streamy demo: starting a local Kafka broker...");
     try (LocalKafka kafka = LocalKafka.start()) {
       System.out.println("streamy demo: broker ready at " + kafka.bootstrapServers());
@@ -108,7 +111,8 @@ public final class Streamy {
 
   /** Removes what an earlier demo wrote, and only that: never a folder of something else. */
   private static void clearEarlierDemoOutput(Path output) throws IOException {
-    for (String part : List.of("events", "aggregates", "dead-letters", "ledger.ndjson")) {
+    for (String part :
+        List.of("events", "aggregates", "dead-letters", "warehouse", "ledger.ndjson")) {
       Path path = output.resolve(part);
       if (Files.exists(path)) {
         try (Stream<Path> all = Files.walk(path)) {
@@ -146,7 +150,42 @@ public final class Streamy {
       throw new IllegalStateException("The pipeline ended " + state);
     }
     printSummary(counters(result), output, seconds, out);
+    IngestPipeline.Settings settings = IngestPipeline.Settings.from(options);
+    if (settings.sink != IngestPipeline.Sink.PARQUET) {
+      printIcebergTables(settings, options.getOutput().replaceAll("/+$", ""), out);
+    }
     return result;
+  }
+
+  /** Snapshots and rows of each table, read back through the Iceberg catalog itself. */
+  private static void printIcebergTables(
+      IngestPipeline.Settings settings, String output, PrintStream out) {
+    org.apache.iceberg.catalog.Catalog catalog =
+        settings.icebergCatalog(output).toBeamConfig().catalog();
+    for (String name :
+        List.of(
+            IngestPipeline.EVENTS_TABLE,
+            IngestPipeline.AGGREGATES_TABLE,
+            IngestPipeline.DEAD_LETTERS_TABLE)) {
+      org.apache.iceberg.Table table =
+          catalog.loadTable(
+              org.apache.iceberg.catalog.TableIdentifier.of(settings.icebergNamespace, name));
+      int snapshots = 0;
+      for (org.apache.iceberg.Snapshot ignored : table.snapshots()) {
+        snapshots++;
+      }
+      String rows =
+          table.currentSnapshot() == null
+              ? "0"
+              : table.currentSnapshot().summary().getOrDefault("total-records", "?");
+      out.printf(
+          Locale.ROOT,
+          "  iceberg %-22s %s rows, %d snapshots, at %s%n",
+          settings.icebergNamespace + "." + name,
+          rows,
+          snapshots,
+          table.location());
+    }
   }
 
   private static long deadLetters(Map<String, Long> counters) {

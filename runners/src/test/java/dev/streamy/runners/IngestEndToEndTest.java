@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import dev.streamy.pipelines.GenerateEvents;
@@ -31,6 +32,13 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.hadoop.HadoopCatalog;
+import org.apache.iceberg.io.CloseableIterable;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -97,7 +105,8 @@ public class IngestEndToEndTest {
                 "--inputTopic=" + TOPIC,
                 "--output=" + output,
                 "--maxRecords=" + expected.size(),
-                "--numShards=2")
+                "--numShards=2",
+                "--sink=both")
             .withValidation()
             .as(IngestOptions.class);
     result = IngestPipeline.run(options);
@@ -333,6 +342,92 @@ public class IngestEndToEndTest {
                 .map(v -> v.substring(4))
                 .distinct()
                 .toArray()));
+  }
+
+  @Test
+  public void icebergTablesHoldExactlyWhatTheParquetFilesHold() throws Exception {
+    HadoopCatalog catalog =
+        new HadoopCatalog(new Configuration(), output.resolve("warehouse").toString());
+    Map<String, String> icebergEvents = new HashMap<>();
+    for (Record row : rows(catalog, IngestPipeline.EVENTS_TABLE)) {
+      String at =
+          row.getField("_topic") + "/" + row.getField("_partition") + "/" + row.getField("_offset");
+      assertEquals(
+          "event twice in Iceberg: " + at,
+          null,
+          icebergEvents.put(at, (String) row.getField("meta_id")));
+    }
+    assertEquals(eventsByCoordinates, icebergEvents);
+
+    Map<String, String> icebergDeadLetters = new HashMap<>();
+    for (Record row : rows(catalog, IngestPipeline.DEAD_LETTERS_TABLE)) {
+      String at =
+          row.getField("topic") + "/" + row.getField("partition") + "/" + row.getField("offset");
+      assertEquals(null, icebergDeadLetters.put(at, (String) row.getField("errorCode")));
+      java.nio.ByteBuffer value = (java.nio.ByteBuffer) row.getField("value");
+      byte[] bytes = value == null ? null : new byte[value.remaining()];
+      if (value != null) {
+        value.duplicate().get(bytes);
+      }
+      assertArrayEquals(at, emptyToNull(deadLetterValues.get(at)), emptyToNull(bytes));
+    }
+    assertEquals(deadLetterCodes, icebergDeadLetters);
+
+    List<String> icebergAggregates = new ArrayList<>();
+    for (Record row : rows(catalog, IngestPipeline.AGGREGATES_TABLE)) {
+      icebergAggregates.add(
+          ((java.time.OffsetDateTime) row.getField("window_start")).toInstant().toEpochMilli()
+              + "|"
+              + row.getField("wiki")
+              + "|"
+              + row.getField("type")
+              + "|"
+              + row.getField("pane_index")
+              + "|"
+              + row.getField("event_count")
+              + "|"
+              + row.getField("distinct_user_count")
+              + "|"
+              + row.getField("bytes_changed_sum"));
+    }
+    List<String> parquetAggregates = new ArrayList<>();
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
+        Statement sql = db.createStatement();
+        ResultSet rows =
+            sql.executeQuery(
+                "SELECT epoch_ms(window_start), wiki, type, pane_index, event_count,"
+                    + " distinct_user_count, bytes_changed_sum FROM read_parquet('"
+                    + output
+                    + "/aggregates/**/*.parquet')")) {
+      while (rows.next()) {
+        parquetAggregates.add(
+            rows.getLong(1)
+                + "|"
+                + rows.getString(2)
+                + "|"
+                + rows.getString(3)
+                + "|"
+                + rows.getLong(4)
+                + "|"
+                + rows.getLong(5)
+                + "|"
+                + rows.getLong(6)
+                + "|"
+                + rows.getObject(7));
+      }
+    }
+    assertThat(icebergAggregates, containsInAnyOrder(parquetAggregates.toArray()));
+    assertTrue(parquetAggregates.size() > 0);
+  }
+
+  private static List<Record> rows(HadoopCatalog catalog, String table) throws Exception {
+    Table loaded = catalog.loadTable(TableIdentifier.of("streamy", table));
+    assertNotNull(table + " has a snapshot", loaded.currentSnapshot());
+    List<Record> all = new ArrayList<>();
+    try (CloseableIterable<Record> rows = IcebergGenerics.read(loaded).build()) {
+      rows.forEach(all::add);
+    }
+    return all;
   }
 
   private static byte[] emptyToNull(byte[] bytes) {
