@@ -1,7 +1,6 @@
 package dev.streamy.runners;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import dev.streamy.pipelines.GenerateEvents;
@@ -16,13 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.hadoop.HadoopCatalog;
-import org.apache.iceberg.io.CloseableIterable;
 import org.joda.time.Duration;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
@@ -104,15 +97,13 @@ public class FlinkLocalIcebergTest {
     finalState = result.waitUntilFinish(Duration.standardMinutes(5));
     assertEquals(PipelineResult.State.DONE, finalState);
 
-    HadoopCatalog catalog =
-        new HadoopCatalog(new Configuration(), output.resolve("warehouse").toString());
-    for (Record row : rows(catalog, IngestPipeline.EVENTS_TABLE)) {
+    for (Record row : IcebergTables.rows(output, NAMESPACE, IngestPipeline.EVENTS_TABLE)) {
       assertEquals(TOPIC, row.getField("_topic"));
       String at = row.getField("_partition") + "/" + row.getField("_offset");
       assertEquals(
           "event twice in Iceberg: " + at, null, events.put(at, (String) row.getField("meta_id")));
     }
-    for (Record row : rows(catalog, IngestPipeline.DEAD_LETTERS_TABLE)) {
+    for (Record row : IcebergTables.rows(output, NAMESPACE, IngestPipeline.DEAD_LETTERS_TABLE)) {
       assertEquals(TOPIC, row.getField("topic"));
       String at = row.getField("partition") + "/" + row.getField("offset");
       assertEquals(
@@ -120,7 +111,7 @@ public class FlinkLocalIcebergTest {
           null,
           deadLetters.put(at, (String) row.getField("errorCode")));
     }
-    aggregates.addAll(rows(catalog, IngestPipeline.AGGREGATES_TABLE));
+    aggregates.addAll(IcebergTables.rows(output, NAMESPACE, IngestPipeline.AGGREGATES_TABLE));
   }
 
   @AfterClass
@@ -177,15 +168,5 @@ public class FlinkLocalIcebergTest {
       total += ((Number) row.getField("event_count")).longValue();
     }
     assertEquals(events.size(), total);
-  }
-
-  private static List<Record> rows(HadoopCatalog catalog, String table) throws Exception {
-    Table loaded = catalog.loadTable(TableIdentifier.of(NAMESPACE, table));
-    assertNotNull(table + " has a snapshot", loaded.currentSnapshot());
-    List<Record> all = new ArrayList<>();
-    try (CloseableIterable<Record> rows = IcebergGenerics.read(loaded).build()) {
-      rows.forEach(all::add);
-    }
-    return all;
   }
 }

@@ -4,7 +4,6 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import dev.streamy.pipelines.GenerateEvents;
@@ -32,13 +31,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.TableIdentifier;
-import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
-import org.apache.iceberg.hadoop.HadoopCatalog;
-import org.apache.iceberg.io.CloseableIterable;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -346,10 +339,8 @@ public class IngestEndToEndTest {
 
   @Test
   public void icebergTablesHoldExactlyWhatTheParquetFilesHold() throws Exception {
-    HadoopCatalog catalog =
-        new HadoopCatalog(new Configuration(), output.resolve("warehouse").toString());
     Map<String, String> icebergEvents = new HashMap<>();
-    for (Record row : rows(catalog, IngestPipeline.EVENTS_TABLE)) {
+    for (Record row : IcebergTables.rows(output, "streamy", IngestPipeline.EVENTS_TABLE)) {
       String at =
           row.getField("_topic") + "/" + row.getField("_partition") + "/" + row.getField("_offset");
       assertEquals(
@@ -360,7 +351,7 @@ public class IngestEndToEndTest {
     assertEquals(eventsByCoordinates, icebergEvents);
 
     Map<String, String> icebergDeadLetters = new HashMap<>();
-    for (Record row : rows(catalog, IngestPipeline.DEAD_LETTERS_TABLE)) {
+    for (Record row : IcebergTables.rows(output, "streamy", IngestPipeline.DEAD_LETTERS_TABLE)) {
       String at =
           row.getField("topic") + "/" + row.getField("partition") + "/" + row.getField("offset");
       assertEquals(null, icebergDeadLetters.put(at, (String) row.getField("errorCode")));
@@ -374,7 +365,7 @@ public class IngestEndToEndTest {
     assertEquals(deadLetterCodes, icebergDeadLetters);
 
     List<String> icebergAggregates = new ArrayList<>();
-    for (Record row : rows(catalog, IngestPipeline.AGGREGATES_TABLE)) {
+    for (Record row : IcebergTables.rows(output, "streamy", IngestPipeline.AGGREGATES_TABLE)) {
       icebergAggregates.add(
           ((java.time.OffsetDateTime) row.getField("window_start")).toInstant().toEpochMilli()
               + "|"
@@ -418,16 +409,6 @@ public class IngestEndToEndTest {
     }
     assertThat(icebergAggregates, containsInAnyOrder(parquetAggregates.toArray()));
     assertTrue(parquetAggregates.size() > 0);
-  }
-
-  private static List<Record> rows(HadoopCatalog catalog, String table) throws Exception {
-    Table loaded = catalog.loadTable(TableIdentifier.of("streamy", table));
-    assertNotNull(table + " has a snapshot", loaded.currentSnapshot());
-    List<Record> all = new ArrayList<>();
-    try (CloseableIterable<Record> rows = IcebergGenerics.read(loaded).build()) {
-      rows.forEach(all::add);
-    }
-    return all;
   }
 
   private static byte[] emptyToNull(byte[] bytes) {
