@@ -113,7 +113,8 @@ public final class WindowEvents
       PCollection<KV<SourceRecord, Row>> events) {
     KvCoder<SourceRecord, Row> eventCoder = (KvCoder<SourceRecord, Row>) events.getCoder();
     Coder<Row> rowCoder = eventCoder.getValueCoder();
-    Coder<DeadLetter> deadLetterCoder = deadLetterCoder(events);
+    Coder<DeadLetter> deadLetterCoder =
+        ParseEvents.schemaCoder(events.getPipeline().getSchemaRegistry(), DeadLetter.class);
     if (events.isBounded() == PCollection.IsBounded.BOUNDED) {
       // Bounded input: the watermark stays before every window until all input is in, so no
       // event can be late and the per-element deadline check is not needed.
@@ -166,14 +167,6 @@ public final class WindowEvents
                     .withAllowedLateness(Duration.ZERO)
                     .discardingFiredPanes());
     return WithFailures.Result.of(windowed, tooLate);
-  }
-
-  private static Coder<DeadLetter> deadLetterCoder(PCollection<?> anyCollection) {
-    try {
-      return anyCollection.getPipeline().getSchemaRegistry().getSchemaCoder(DeadLetter.class);
-    } catch (org.apache.beam.sdk.schemas.NoSuchSchemaException e) {
-      throw new IllegalStateException("DeadLetter has a schema by annotation", e);
-    }
   }
 
   private static final class RowWithEventTimeFn extends DoFn<KV<SourceRecord, Row>, Row> {
