@@ -8,7 +8,6 @@ import static org.junit.Assert.assertTrue;
 
 import dev.streamy.transforms.SourceRecord;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,6 @@ import org.apache.beam.sdk.io.kafka.KafkaRecordCoder;
 import org.apache.beam.sdk.io.kafka.KafkaTimestampType;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
@@ -72,14 +70,6 @@ public class ReadKafkaRecordsTest {
         .withMaxRecords(10);
   }
 
-  private static List<String> displayedValues(DisplayData data) {
-    List<String> values = new ArrayList<>();
-    for (DisplayData.Item item : data.items()) {
-      values.add(item.getKey() + "=" + item.getValue() + " " + item.getShortValue());
-    }
-    return values;
-  }
-
   private static void assertNoSecret(List<String> displayed) {
     for (String value : displayed) {
       assertFalse(value, value.contains(JAAS_SECRET));
@@ -90,12 +80,12 @@ public class ReadKafkaRecordsTest {
 
   @Test
   public void displayDataHoldsNoSecret() {
-    List<String> ours = displayedValues(DisplayData.from(read()));
+    List<String> ours = Displayed.values(DisplayData.from(read()));
     assertNoSecret(ours);
     assertTrue(
         ours.toString(), ours.toString().contains("sasl.jaas.config=" + KafkaConfig.REDACTED));
 
-    List<String> kafka = displayedValues(DisplayData.from(read().kafkaRead()));
+    List<String> kafka = Displayed.values(DisplayData.from(read().kafkaRead()));
     assertNoSecret(kafka);
     // Not vacuous: the public settings do reach KafkaIO's (displayed) config.
     assertTrue(kafka.toString(), kafka.toString().contains("security.protocol=SASL_PLAINTEXT"));
@@ -107,26 +97,7 @@ public class ReadKafkaRecordsTest {
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
     // Streaming: a bounded read asks the (absent) broker for its partitions while expanding.
     p.apply("Read", read().withMaxRecords(0));
-    List<String> displayed = new ArrayList<>();
-    p.traverseTopologically(
-        new Pipeline.PipelineVisitor.Defaults() {
-          @Override
-          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
-            collect(node);
-            return CompositeBehavior.ENTER_TRANSFORM;
-          }
-
-          @Override
-          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
-            collect(node);
-          }
-
-          private void collect(TransformHierarchy.Node node) {
-            if (node.getTransform() != null) {
-              displayed.addAll(displayedValues(DisplayData.from(node.getTransform())));
-            }
-          }
-        });
+    List<String> displayed = Displayed.everywhere(p);
     assertTrue(displayed.size() > 10);
     assertTrue(displayed.toString().contains("security.protocol=SASL_PLAINTEXT"));
     assertNoSecret(displayed);

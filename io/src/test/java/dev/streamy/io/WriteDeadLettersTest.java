@@ -32,7 +32,6 @@ import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.schemas.SchemaRegistry;
@@ -296,30 +295,12 @@ public class WriteDeadLettersTest {
             .toTopic("127.0.0.1:9", "recentchange.dlq", producerConfig())
             .toFiles("/tmp/never-written", 1);
     List<String> displayed = new ArrayList<>();
-    displayed.addAll(values(DisplayData.from(write)));
-    displayed.addAll(values(DisplayData.from(write.kafkaWrite())));
+    displayed.addAll(Displayed.values(DisplayData.from(write)));
+    displayed.addAll(Displayed.values(DisplayData.from(write.kafkaWrite())));
 
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
     p.apply(Create.of(deadLetters()).withCoder(coder())).apply("Dlq", write);
-    p.traverseTopologically(
-        new Pipeline.PipelineVisitor.Defaults() {
-          @Override
-          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
-            collect(node);
-            return CompositeBehavior.ENTER_TRANSFORM;
-          }
-
-          @Override
-          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
-            collect(node);
-          }
-
-          private void collect(TransformHierarchy.Node node) {
-            if (node.getTransform() != null) {
-              displayed.addAll(values(DisplayData.from(node.getTransform())));
-            }
-          }
-        });
+    displayed.addAll(Displayed.everywhere(p));
     assertTrue(displayed.toString().contains("security.protocol=SASL_PLAINTEXT"));
     assertTrue(displayed.toString().contains("sasl.jaas.config=" + KafkaConfig.REDACTED));
     for (String value : displayed) {
@@ -379,12 +360,6 @@ public class WriteDeadLettersTest {
       total += counter.getAttempted();
     }
     return total;
-  }
-
-  private static List<String> values(DisplayData data) {
-    return data.items().stream()
-        .map(i -> i.getKey() + "=" + i.getValue() + " " + i.getShortValue())
-        .collect(Collectors.toList());
   }
 
   private static List<String> parquetFiles(Path dir) throws Exception {

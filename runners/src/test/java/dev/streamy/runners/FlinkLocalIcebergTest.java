@@ -3,8 +3,6 @@ package dev.streamy.runners;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import dev.streamy.pipelines.GenerateEvents;
-import dev.streamy.pipelines.GeneratorOptions;
 import dev.streamy.pipelines.IngestOptions;
 import dev.streamy.pipelines.IngestPipeline;
 import dev.streamy.pipelines.Ledger;
@@ -62,18 +60,7 @@ public class FlinkLocalIcebergTest {
     output = TEMP.newFolder("out").toPath();
 
     Path ledger = output.resolveSibling("ledger.ndjson");
-    GeneratorOptions generator =
-        PipelineOptionsFactory.fromArgs(
-                "--bootstrapServers=" + kafka.bootstrapServers(),
-                "--topic=" + TOPIC,
-                "--count=" + GENERATED,
-                "--badShare=0.1",
-                "--duplicateShare=0.02",
-                "--seed=11",
-                "--ledger=" + ledger)
-            .as(GeneratorOptions.class);
-    GenerateEvents.run(generator);
-    for (Ledger.Entry entry : Ledger.read(ledger)) {
+    for (Ledger.Entry entry : Generated.send(kafka, TOPIC, GENERATED, 0.1, 0.02, 11, ledger)) {
       expected.put(entry.partition() + "/" + entry.offset(), entry.expected());
     }
     assertEquals(GENERATED, expected.size());

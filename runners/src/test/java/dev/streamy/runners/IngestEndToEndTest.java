@@ -6,8 +6,6 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import dev.streamy.pipelines.GenerateEvents;
-import dev.streamy.pipelines.GeneratorOptions;
 import dev.streamy.pipelines.IngestOptions;
 import dev.streamy.pipelines.IngestPipeline;
 import dev.streamy.pipelines.Ledger;
@@ -139,18 +137,7 @@ public class IngestEndToEndTest {
 
   private static void generateEvents() throws Exception {
     Path ledger = output.resolveSibling("ledger.ndjson");
-    GeneratorOptions generator =
-        PipelineOptionsFactory.fromArgs(
-                "--bootstrapServers=" + kafka.bootstrapServers(),
-                "--topic=" + TOPIC,
-                "--count=" + GENERATED,
-                "--badShare=0.2",
-                "--duplicateShare=0.03",
-                "--seed=7",
-                "--ledger=" + ledger)
-            .as(GeneratorOptions.class);
-    GenerateEvents.run(generator);
-    for (Ledger.Entry entry : Ledger.read(ledger)) {
+    for (Ledger.Entry entry : Generated.send(kafka, TOPIC, GENERATED, 0.2, 0.03, 7, ledger)) {
       String at = TOPIC + "/" + entry.partition() + "/" + entry.offset();
       expected.put(at, entry.expected());
       if (entry.expected().equals("DEDUPED")) {
