@@ -54,7 +54,11 @@ public final class IngestPipeline {
 
   /** Builds the pipeline from {@code options} and starts it on the runner they name. */
   public static PipelineResult run(IngestOptions options) {
-    Settings settings = Settings.from(options);
+    return run(options, Settings.from(options));
+  }
+
+  /** As {@link #run(IngestOptions)}, with the options already read into {@code settings}. */
+  public static PipelineResult run(IngestOptions options, Settings settings) {
     Pipeline pipeline = Pipeline.create(options);
     PCollection<SourceRecord> records =
         pipeline.apply(

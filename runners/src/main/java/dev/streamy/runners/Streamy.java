@@ -128,8 +128,9 @@ public final class Streamy {
   static PipelineResult runWithProgress(IngestOptions options, Path output, PrintStream out)
       throws IOException {
     options.as(DirectOptions.class).setBlockOnRun(false);
+    IngestPipeline.Settings settings = IngestPipeline.Settings.from(options);
     long started = System.nanoTime();
-    PipelineResult result = IngestPipeline.run(options);
+    PipelineResult result = IngestPipeline.run(options, settings);
     PipelineResult.State state;
     do {
       state = result.waitUntilFinish(Duration.standardSeconds(1));
@@ -150,7 +151,6 @@ public final class Streamy {
       throw new IllegalStateException("The pipeline ended " + state);
     }
     printSummary(counters(result), output, seconds, out);
-    IngestPipeline.Settings settings = IngestPipeline.Settings.from(options);
     if (settings.sink != IngestPipeline.Sink.PARQUET) {
       printIcebergTables(settings, options.getOutput().replaceAll("/+$", ""), out);
     }
