@@ -1,0 +1,41 @@
+package dev.streamy.runners.flink;
+
+import dev.streamy.pipelines.IngestPipeline;
+import org.apache.beam.sdk.PipelineResult;
+
+/**
+ * Main class of the Flink job jar: the ingest pipeline with {@link FlinkPresets} applied. Works as
+ * {@code flink run streamy-flink.jar --option=...} and as {@code java -jar streamy-flink.jar
+ * --flinkMaster=host:port --option=...}; a bounded run ({@code --maxRecords}) waits for the job and
+ * fails unless it finished, a streaming run returns once the job is submitted.
+ */
+public final class FlinkIngest {
+
+  private FlinkIngest() {}
+
+  public static void main(String[] args) {
+    StreamyFlinkOptions options;
+    try {
+      options = FlinkPresets.fromArgs(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("streamy: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    PipelineResult result = IngestPipeline.run(options);
+    if (!options.getAttachedMode()) {
+      System.out.println(
+          "streamy: job '"
+              + options.getJobName()
+              + "' submitted to Flink at "
+              + options.getFlinkMaster()
+              + "; follow it in the Flink web UI there.");
+      return;
+    }
+    PipelineResult.State state = result.waitUntilFinish();
+    System.out.println("streamy: job '" + options.getJobName() + "' ended " + state);
+    if (state != PipelineResult.State.DONE) {
+      System.exit(1);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+package dev.streamy.runners.flink;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * The settings that make the ingest pipeline safe on Flink, applied to the options a user gave.
+ *
+ * <p>Presets, where the user set nothing: a streaming run checkpoints every {@value
+ * #DEFAULT_CHECKPOINT_INTERVAL_MS} ms (Kafka offsets are part of the checkpoint and are committed
+ * when it completes; {@code enable.auto.commit} stays false, see {@code ReadKafkaRecords}), and a
+ * streaming job submitted to a remote cluster is detached, so the client does not wait forever. A
+ * bounded run gets the re-iterable GroupByKey results that IcebergIO needs on Flink's batch mode.
+ *
+ * <p>Refused, unless {@code --allowUnsafeFlinkSettings}: a streaming run with checkpointing off
+ * (offsets never committed, a restart re-reads from the group's old offsets or loses position),
+ * at-least-once checkpoints, no restarts, and more than one file shard (Beam assigns records to
+ * shards at random, so a replay after a restore can leave a stale shard file beside the new ones).
+ * Each refusal names the option to change.
+ */
+public final class FlinkPresets {
+
+  /** Checkpoint interval of a streaming run on Flink when none is given. */
+  public static final long DEFAULT_CHECKPOINT_INTERVAL_MS = 10_000;
+
+  private FlinkPresets() {}
+
+  /** Reads {@code args} as the Flink job's options and applies the presets and the checks. */
+  public static StreamyFlinkOptions fromArgs(String... args) {
+    PipelineOptionsFactory.register(StreamyFlinkOptions.class);
+    StreamyFlinkOptions options =
+        PipelineOptionsFactory.fromArgs(args).withValidation().as(StreamyFlinkOptions.class);
+    if (!isSet(args, "runner")) {
+      options.setRunner(FlinkRunner.class);
+    }
+    apply(options, explicitlySet(args));
+    return options;
+  }
+
+  /**
+   * Fills in the presets the user did not set ({@code set} names the options given explicitly) and
+   * refuses unsafe combinations with an {@link UnsafeFlinkSettingsException}.
+   */
+  static void apply(StreamyFlinkOptions options, Set<String> set) {
+    boolean streaming = options.getMaxRecords() <= 0;
+    if (streaming) {
+      if (!set.contains("checkpointingInterval")) {
+        options.setCheckpointingInterval(DEFAULT_CHECKPOINT_INTERVAL_MS);
+      }
+      if (!set.contains("attachedMode") && isRemote(options.getFlinkMaster())) {
+        options.setAttachedMode(false);
+      }
+    } else if (!set.contains("reIterableGroupByKeyResult")) {
+      options.setReIterableGroupByKeyResult(true);
+    }
+    List<String> problems = streaming ? streamingProblems(options) : List.of();
+    if (!problems.isEmpty() && !options.getAllowUnsafeFlinkSettings()) {
+      throw new UnsafeFlinkSettingsException(problems);
+    }
+  }
+
+  private static List<String> streamingProblems(StreamyFlinkOptions options) {
+    List<String> problems = new ArrayList<>();
+    Long interval = options.getCheckpointingInterval();
+    if (interval == null || interval <= 0) {
+      problems.add(
+          "--checkpointingInterval="
+              + interval
+              + ": streaming from Kafka on Flink needs checkpointing. Without it Kafka offsets are"
+              + " never committed and a restart cannot resume where the job was. Set"
+              + " --checkpointingInterval to a positive number of milliseconds (the preset is "
+              + DEFAULT_CHECKPOINT_INTERVAL_MS
+              + ").");
+    }
+    String mode = options.getCheckpointingMode();
+    if (mode != null && !mode.trim().toUpperCase(Locale.ROOT).equals("EXACTLY_ONCE")) {
+      problems.add(
+          "--checkpointingMode="
+              + mode
+              + ": at-least-once checkpoints can duplicate records after a restore. Use"
+              + " --checkpointingMode=EXACTLY_ONCE.");
+    }
+    Integer retries = options.getNumberOfExecutionRetries();
+    if (retries != null && retries == 0) {
+      problems.add(
+          "--numberOfExecutionRetries=0: the job would fail for good at the first lost"
+              + " TaskManager. Leave it unset (the cluster's restart strategy applies) or set it"
+              + " above 0.");
+    }
+    if (options.getNumShards() != 1) {
+      problems.add(
+          "--numShards="
+              + options.getNumShards()
+              + ": on Flink records are assigned to shards at random, so a replay after a restore"
+              + " can leave a stale shard file beside the rewritten ones (duplicates). Use"
+              + " --numShards=1.");
+    }
+    return problems;
+  }
+
+  private static boolean isRemote(String flinkMaster) {
+    return flinkMaster != null && !flinkMaster.startsWith("[");
+  }
+
+  /** The option names given in {@code args} ({@code --name=value} or a bare {@code --name}). */
+  static Set<String> explicitlySet(String... args) {
+    Set<String> names = new HashSet<>();
+    for (String arg : args) {
+      if (arg.startsWith("--")) {
+        int equals = arg.indexOf('=');
+        names.add(equals < 0 ? arg.substring(2) : arg.substring(2, equals));
+      }
+    }
+    return names;
+  }
+
+  private static boolean isSet(String[] args, String name) {
+    return explicitlySet(args).contains(name);
+  }
+
+  /** The options would let a crash lose or duplicate data; the message says what to change. */
+  public static final class UnsafeFlinkSettingsException extends IllegalArgumentException {
+    UnsafeFlinkSettingsException(List<String> problems) {
+      super(
+          "unsafe Flink settings, refused:\n  - "
+              + String.join("\n  - ", problems)
+              + "\nChange the options above, or pass --allowUnsafeFlinkSettings=true to run"
+              + " anyway.");
+    }
+  }
+}

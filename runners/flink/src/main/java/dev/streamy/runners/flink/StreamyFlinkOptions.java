@@ -1,0 +1,18 @@
+package dev.streamy.runners.flink;
+
+import dev.streamy.pipelines.IngestOptions;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+
+/** The ingest options plus Beam's Flink options, as the Flink job jar takes them. */
+public interface StreamyFlinkOptions extends IngestOptions, FlinkPipelineOptions {
+
+  @Description(
+      "Run even when the Flink settings could lose or duplicate data (e.g. streaming with"
+          + " checkpointing off). Without it such settings are refused at start.")
+  @Default.Boolean(false)
+  boolean getAllowUnsafeFlinkSettings();
+
+  void setAllowUnsafeFlinkSettings(boolean value);
+}

@@ -1,0 +1,107 @@
+package dev.streamy.runners.flink;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import dev.streamy.runners.flink.FlinkPresets.UnsafeFlinkSettingsException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.junit.Test;
+
+public class FlinkPresetsTest {
+
+  private static final String[] REQUIRED = {
+    "--bootstrapServers=localhost:9092", "--inputTopic=recentchange", "--output=/tmp/out"
+  };
+
+  private static StreamyFlinkOptions options(String... extra) {
+    List<String> args = new ArrayList<>(Arrays.asList(REQUIRED));
+    args.addAll(Arrays.asList(extra));
+    return FlinkPresets.fromArgs(args.toArray(new String[0]));
+  }
+
+  private static String refusal(String... extra) {
+    return assertThrows(UnsafeFlinkSettingsException.class, () -> options(extra)).getMessage();
+  }
+
+  @Test
+  public void streamingChecksPointsByDefaultAndRunsOnFlink() {
+    StreamyFlinkOptions options = options();
+    assertEquals(FlinkRunner.class, options.getRunner());
+    assertEquals(
+        FlinkPresets.DEFAULT_CHECKPOINT_INTERVAL_MS, (long) options.getCheckpointingInterval());
+  }
+
+  @Test
+  public void aGivenCheckpointIntervalIsKept() {
+    assertEquals(5_000L, (long) options("--checkpointingInterval=5000").getCheckpointingInterval());
+  }
+
+  @Test
+  public void streamingToARemoteClusterIsDetachedUnlessTheUserSaysOtherwise() {
+    assertFalse(options("--flinkMaster=localhost:8081").getAttachedMode());
+    assertTrue(options("--flinkMaster=[local]").getAttachedMode());
+    assertTrue(options("--flinkMaster=localhost:8081", "--attachedMode=true").getAttachedMode());
+  }
+
+  @Test
+  public void boundedRunsGetReIterableGroupByKeyResultsAndNoCheckpoints() {
+    StreamyFlinkOptions options = options("--maxRecords=100");
+    assertTrue(options.getReIterableGroupByKeyResult());
+    assertEquals(-1L, (long) options.getCheckpointingInterval());
+    assertFalse(
+        options("--maxRecords=100", "--reIterableGroupByKeyResult=false")
+            .getReIterableGroupByKeyResult());
+  }
+
+  @Test
+  public void streamingWithCheckpointingOffIsRefusedNamingTheOption() {
+    String message = refusal("--checkpointingInterval=-1");
+    assertThat(message, containsString("--checkpointingInterval"));
+    assertThat(message, containsString("--allowUnsafeFlinkSettings"));
+  }
+
+  @Test
+  public void atLeastOnceCheckpointsAreRefused() {
+    assertThat(refusal("--checkpointingMode=AT_LEAST_ONCE"), containsString("--checkpointingMode"));
+  }
+
+  @Test
+  public void aJobThatNeverRestartsIsRefused() {
+    assertThat(
+        refusal("--numberOfExecutionRetries=0"), containsString("--numberOfExecutionRetries"));
+  }
+
+  @Test
+  public void moreThanOneFileShardIsRefusedWhenStreaming() {
+    assertThat(refusal("--numShards=4"), containsString("--numShards=1"));
+    assertEquals(4, options("--numShards=4", "--maxRecords=10").getNumShards());
+  }
+
+  @Test
+  public void everyProblemIsListedAtOnce() {
+    String message = refusal("--checkpointingInterval=0", "--numShards=2");
+    assertThat(message, containsString("--checkpointingInterval"));
+    assertThat(message, containsString("--numShards"));
+  }
+
+  @Test
+  public void theUserCanForceUnsafeSettings() {
+    StreamyFlinkOptions options =
+        options("--checkpointingInterval=-1", "--allowUnsafeFlinkSettings=true");
+    assertEquals(-1L, (long) options.getCheckpointingInterval());
+  }
+
+  @Test
+  public void safeSettingsAreAccepted() {
+    StreamyFlinkOptions options =
+        options("--checkpointingMode=exactly_once", "--numberOfExecutionRetries=3");
+    assertEquals(3, (int) options.getNumberOfExecutionRetries());
+  }
+}
