@@ -9,12 +9,12 @@ import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /** Runs the real generator against a test broker and returns its ledger. */
-final class Generated {
+public final class Generated {
 
   private Generated() {}
 
   /** Sends {@code count} records to {@code topic}; the ledger is written to {@code ledger}. */
-  static List<Ledger.Entry> send(
+  public static List<Ledger.Entry> send(
       LocalKafka kafka,
       String topic,
       int count,

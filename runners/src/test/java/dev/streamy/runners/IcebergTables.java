@@ -15,12 +15,12 @@ import org.apache.iceberg.hadoop.HadoopCatalog;
 import org.apache.iceberg.io.CloseableIterable;
 
 /** Reads a table of a run's Hadoop-catalog warehouse back through Iceberg's own API. */
-final class IcebergTables {
+public final class IcebergTables {
 
   private IcebergTables() {}
 
   /** Every row of {@code namespace.table} under {@code <output>/warehouse}; it must exist. */
-  static List<Record> rows(Path output, String namespace, String table) throws IOException {
+  public static List<Record> rows(Path output, String namespace, String table) throws IOException {
     HadoopCatalog catalog =
         new HadoopCatalog(new Configuration(), output.resolve("warehouse").toString());
     Table loaded = catalog.loadTable(TableIdentifier.of(namespace, table));

@@ -218,6 +218,18 @@ public final class AggregateEvents extends PTransform<PCollection<Row>, PCollect
       this.spec = spec;
     }
 
+    /**
+     * A pane's timing as readers should see it. Runners that evaluate a bounded window once, after
+     * all its input, without running triggers (Flink's batch combine) report {@code NO_FIRING}: the
+     * one, final pane, which is what ON_TIME means for the reader of a bounded run.
+     */
+    private static PaneInfo.Timing timing(PaneInfo pane) {
+      boolean onlyPane = pane.isFirst() && pane.isLast() && pane.getIndex() == 0;
+      return pane.getTiming() == PaneInfo.Timing.UNKNOWN && onlyPane
+          ? PaneInfo.Timing.ON_TIME
+          : pane.getTiming();
+    }
+
     @ProcessElement
     public void process(
         @Element KV<Row, Metrics> keyed,
@@ -233,7 +245,7 @@ public final class AggregateEvents extends PTransform<PCollection<Row>, PCollect
       Metrics metrics = keyed.getValue();
       Row.Builder row =
           Row.withSchema(output)
-              .addValues(start, end, pane.getTiming().name(), pane.getIndex(), pane.isLast());
+              .addValues(start, end, timing(pane).name(), pane.getIndex(), pane.isLast());
       row.addValues(keyed.getKey().getValues());
       row.addValue(metrics.events);
       if (spec.countTrue != null) {
