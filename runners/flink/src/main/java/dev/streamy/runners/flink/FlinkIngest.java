@@ -1,6 +1,7 @@
 package dev.streamy.runners.flink;
 
 import dev.streamy.pipelines.IngestPipeline;
+import org.apache.beam.runners.flink.FlinkDetachedRunnerResult;
 import org.apache.beam.sdk.PipelineResult;
 
 /**
@@ -23,7 +24,8 @@ public final class FlinkIngest {
       return;
     }
     PipelineResult result = IngestPipeline.run(options);
-    if (!options.getAttachedMode()) {
+    // Detached either by --attachedMode=false or by `flink run -d`: the job runs on without us.
+    if (!options.getAttachedMode() || result instanceof FlinkDetachedRunnerResult) {
       System.out.println(
           "streamy: job '"
               + options.getJobName()

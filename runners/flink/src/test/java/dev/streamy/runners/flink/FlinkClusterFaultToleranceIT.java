@@ -1,0 +1,471 @@
+package dev.streamy.runners.flink;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import dev.streamy.pipelines.GenerateEvents;
+import dev.streamy.pipelines.GeneratorOptions;
+import dev.streamy.pipelines.IngestPipeline;
+import dev.streamy.pipelines.Ledger;
+import dev.streamy.runners.IcebergTables;
+import dev.streamy.runners.LocalKafka;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.iceberg.data.Record;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * Exactly-once on a real Flink cluster, proven the way Flink's own fault-tolerance tests do it: a
+ * real Kafka broker, a standalone cluster of one JobManager and two TaskManager JVMs, the generator
+ * feeding a checkpointed streaming job, and {@code kill -9} of the TaskManager that runs the job
+ * three times mid-stream (right after an events file was finalized, right after an Iceberg snapshot
+ * commit, right after a checkpoint completed), each followed by a new TaskManager. When the job has
+ * drained, it is cancelled and every sink is read back with an independent reader and compared with
+ * the generator's ledger, record by record.
+ *
+ * <p>Parquet events and aggregates must be exact: nothing lost, nothing twice. The Iceberg tables,
+ * the dead-letter files and the DLQ topic must lose nothing; the duplicates they may hold after a
+ * replay are measured and reported, as the README states.
+ */
+public class FlinkClusterFaultToleranceIT {
+
+  private static final String TOPIC = "recentchange";
+  private static final int COUNT = 4_500;
+  private static final int RATE = 60;
+  private static final Duration STEP_TIMEOUT = Duration.ofMinutes(3);
+
+  @Rule public final TemporaryFolder temp = new TemporaryFolder();
+
+  private final List<String> report = new ArrayList<>();
+  private final Instant started = Instant.now();
+
+  @Test
+  public void killedTaskManagersLoseNothingAndDuplicateNoEventFile() throws Exception {
+    Path output = temp.newFolder("out").toPath();
+    Path ledger = temp.getRoot().toPath().resolve("ledger.ndjson");
+    try (LocalKafka kafka = LocalKafka.start();
+        LocalFlinkCluster cluster =
+            LocalFlinkCluster.start(
+                Path.of(System.getProperty("streamy.flink.script")),
+                Path.of(System.getProperty("streamy.flink.lib")),
+                temp.newFolder("flink").toPath(),
+                2,
+                1)) {
+      kafka.createTopic(TOPIC, 2, Map.of("max.message.bytes", Integer.toString(4 << 20)));
+      kafka.createTopic(TOPIC + ".dlq", 1);
+      String jobId = submit(cluster, kafka, output);
+      log("job %s submitted to %s (web UI %s)", jobId, cluster.master(), cluster.restUrl());
+
+      ExecutorService background = Executors.newSingleThreadExecutor();
+      Future<List<Ledger.Entry>> generated =
+          background.submit(() -> generate(kafka.bootstrapServers(), ledger));
+      try {
+        killRunningTaskManager(
+            cluster, jobId, "right after an events file was finalized", eventFilesGrew(output));
+        killRunningTaskManager(
+            cluster, jobId, "right after an Iceberg snapshot commit", snapshotsGrew(output));
+        killRunningTaskManager(
+            cluster, jobId, "right after a checkpoint completed", checkpointsGrew(cluster, jobId));
+        List<Ledger.Entry> sent = generated.get(5, TimeUnit.MINUTES);
+        log("generator done: %d records acknowledged by Kafka", sent.size());
+        Expected expected = Expected.from(sent);
+        awaitDrained(expected, output, kafka);
+        log(
+            "job failures seen by Flink: %d; completed checkpoints: %d",
+            cluster.failures(jobId), cluster.completedCheckpoints(jobId));
+        assertTrue("Flink restarted the job after each kill", cluster.failures(jobId) >= 3);
+        cluster.cancel(jobId);
+        awaitCondition("job cancelled", () -> cluster.jobState(jobId).equals("CANCELED"));
+        check(expected, output, kafka);
+      } finally {
+        background.shutdownNow();
+        Files.write(
+            Path.of("target", "flink-fault-injection-report.txt"), report, StandardCharsets.UTF_8);
+      }
+    }
+  }
+
+  // ---- the job and the generator
+
+  private String submit(LocalFlinkCluster cluster, LocalKafka kafka, Path output) throws Exception {
+    String jar = System.getProperty("streamy.flink.jar");
+    List<String> command =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-jar",
+            jar,
+            "--flinkMaster=" + cluster.master(),
+            "--filesToStage=" + jar,
+            "--parallelism=1",
+            "--checkpointingInterval=3000",
+            "--bootstrapServers=" + kafka.bootstrapServers(),
+            "--inputTopic=" + TOPIC,
+            "--output=" + output,
+            "--sink=both",
+            "--windowSize=10s",
+            "--maxOutOfOrderness=2s",
+            "--icebergCommitInterval=10s");
+    Path log = temp.getRoot().toPath().resolve("submit.log");
+    Process submit =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
+    boolean exited = submit.waitFor(3, TimeUnit.MINUTES);
+    assertTrue("submission finished:\n" + Files.readString(log), exited);
+    assertEquals("submission exit code:\n" + Files.readString(log), 0, submit.exitValue());
+    awaitCondition("a job on the cluster", () -> cluster.activeJobs().size() == 1);
+    String jobId = cluster.activeJobs().get(0);
+    awaitCondition("job running", () -> cluster.isFullyRunning(jobId));
+    return jobId;
+  }
+
+  private static List<Ledger.Entry> generate(String bootstrapServers, Path ledger)
+      throws IOException {
+    PipelineOptionsFactory.register(GeneratorOptions.class);
+    GeneratorOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--bootstrapServers=" + bootstrapServers,
+                "--topic=" + TOPIC,
+                "--count=" + COUNT,
+                "--rate=" + RATE,
+                "--badShare=0.1",
+                "--duplicateShare=0.02",
+                "--seed=23",
+                "--ledger=" + ledger)
+            .as(GeneratorOptions.class);
+    GenerateEvents.run(options);
+    return Ledger.read(ledger);
+  }
+
+  // ---- kills
+
+  private void killRunningTaskManager(
+      LocalFlinkCluster cluster, String jobId, String moment, Condition trigger) throws Exception {
+    awaitCondition("job running before the kill", () -> cluster.isFullyRunning(jobId));
+    awaitCondition(moment, trigger);
+    List<String> running = cluster.taskManagersRunning(jobId);
+    String victimId = running.get(0);
+    ProcessHandle victim = cluster.taskManagers().get(victimId);
+    assertTrue("the TaskManager running the job is a live process: " + running, victim != null);
+    int failuresBefore = cluster.failures(jobId);
+    victim.destroyForcibly(); // SIGKILL: no shutdown hook, no goodbye to the JobManager
+    Instant killed = Instant.now();
+    log("kill -9 %s (pid %d) %s", victimId, victim.pid(), moment);
+    awaitCondition(
+        "job restarted elsewhere after the kill",
+        () ->
+            cluster.failures(jobId) > failuresBefore
+                && cluster.isFullyRunning(jobId)
+                && !cluster.taskManagersRunning(jobId).contains(victimId));
+    log(
+        "  Flink noticed, restarted the job from its last checkpoint, running on %s after %d ms",
+        cluster.taskManagersRunning(jobId), Duration.between(killed, Instant.now()).toMillis());
+    cluster.addTaskManager();
+    log("  TaskManager restarted; live now: %s", cluster.taskManagers().keySet());
+  }
+
+  private static Condition eventFilesGrew(Path output) throws IOException {
+    int before = finalFiles(output.resolve("events")).size();
+    return () -> finalFiles(output.resolve("events")).size() > before;
+  }
+
+  private static Condition snapshotsGrew(Path output) throws IOException {
+    Path metadata = output.resolve("warehouse/streamy/events/metadata");
+    int before = metadataVersions(metadata);
+    return () -> metadataVersions(metadata) > before;
+  }
+
+  private static Condition checkpointsGrew(LocalFlinkCluster cluster, String jobId)
+      throws Exception {
+    long before = cluster.completedCheckpoints(jobId);
+    return () -> cluster.completedCheckpoints(jobId) > before;
+  }
+
+  private static int metadataVersions(Path metadata) throws IOException {
+    if (!Files.isDirectory(metadata)) {
+      return 0;
+    }
+    try (Stream<Path> files = Files.list(metadata)) {
+      return (int) files.filter(f -> f.toString().endsWith(".metadata.json")).count();
+    }
+  }
+
+  /** Finished Parquet files below {@code dir}, without FileIO's temporary folders. */
+  private static List<Path> finalFiles(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files
+          .filter(f -> f.toString().endsWith(".parquet"))
+          .filter(f -> !dir.relativize(f).toString().contains(".temp"))
+          .collect(Collectors.toList());
+    }
+  }
+
+  // ---- read-back
+
+  /** What the ledger says should be where, by Kafka coordinates "partition/offset". */
+  private record Expected(Set<String> events, Map<String, String> deadLetters) {
+    static Expected from(List<Ledger.Entry> sent) {
+      Set<String> events = new HashSet<>();
+      Map<String, String> deadLetters = new HashMap<>();
+      for (Ledger.Entry entry : sent) {
+        String at = entry.partition() + "/" + entry.offset();
+        if (entry.expected().equals("EVENT")) {
+          events.add(at);
+        } else if (entry.expected().startsWith("DLQ:")) {
+          deadLetters.put(at, entry.expected().substring(4));
+        }
+      }
+      return new Expected(events, deadLetters);
+    }
+  }
+
+  /** The coordinates found in one sink, each with how often it was found. */
+  private record Found(String sink, Map<String, Integer> copies) {
+    int duplicates() {
+      return copies.values().stream().mapToInt(n -> n - 1).sum();
+    }
+
+    Set<String> lost(Set<String> expected) {
+      Set<String> lost = new HashSet<>(expected);
+      lost.removeAll(copies.keySet());
+      return lost;
+    }
+
+    Set<String> unexpected(Set<String> expected) {
+      Set<String> extra = new HashSet<>(copies.keySet());
+      extra.removeAll(expected);
+      return extra;
+    }
+  }
+
+  private void awaitDrained(Expected expected, Path output, LocalKafka kafka) throws Exception {
+    Instant from = Instant.now();
+    awaitCondition(
+        "every sink holds every expected record",
+        () ->
+            parquetEvents(output).copies().keySet().containsAll(expected.events())
+                && parquetDeadLetters(output)
+                    .copies()
+                    .keySet()
+                    .containsAll(expected.deadLetters().keySet())
+                && icebergEvents(output).copies().keySet().containsAll(expected.events())
+                && deadLetterTopic(kafka)
+                    .copies()
+                    .keySet()
+                    .containsAll(expected.deadLetters().keySet()));
+    log(
+        "drained %d ms after the generator finished",
+        Duration.between(from, Instant.now()).toMillis());
+  }
+
+  private void check(Expected expected, Path output, LocalKafka kafka) throws Exception {
+    log(
+        "expected: %d events, %d dead letters (ledger)",
+        expected.events().size(), expected.deadLetters().size());
+    Found events = parquetEvents(output);
+    Found deadLetterFiles = parquetDeadLetters(output);
+    Found icebergEvents = icebergEvents(output);
+    Found icebergDeadLetters = icebergDeadLetters(output);
+    Found topic = deadLetterTopic(kafka);
+    for (Found found : List.of(events, icebergEvents)) {
+      summarize(found, expected.events());
+    }
+    for (Found found : List.of(deadLetterFiles, icebergDeadLetters, topic)) {
+      summarize(found, expected.deadLetters().keySet());
+    }
+    long aggregated = newestAggregatePanesTotal(output);
+    log("aggregates (Parquet): newest panes add up to %d events", aggregated);
+
+    assertEquals("events lost (Parquet)", Set.of(), events.lost(expected.events()));
+    assertEquals("events written twice (Parquet)", 0, events.duplicates());
+    assertEquals(
+        "not events by the ledger (Parquet)", Set.of(), events.unexpected(expected.events()));
+    assertEquals("aggregates add up to the events", expected.events().size(), aggregated);
+    for (Found found : List.of(deadLetterFiles, icebergDeadLetters, topic)) {
+      assertEquals(
+          "dead letters lost: " + found.sink(),
+          Set.of(),
+          found.lost(expected.deadLetters().keySet()));
+      assertEquals(
+          "not dead letters by the ledger: " + found.sink(),
+          Set.of(),
+          found.unexpected(expected.deadLetters().keySet()));
+    }
+    assertEquals("events lost (Iceberg)", Set.of(), icebergEvents.lost(expected.events()));
+    assertEquals(
+        "not events by the ledger (Iceberg)",
+        Set.of(),
+        icebergEvents.unexpected(expected.events()));
+  }
+
+  private void summarize(Found found, Set<String> expected) {
+    log(
+        "%-22s %6d distinct, %d lost, %d duplicated, %d unexpected",
+        found.sink() + ":",
+        found.copies().size(),
+        found.lost(expected).size(),
+        found.duplicates(),
+        found.unexpected(expected).size());
+  }
+
+  private static Found parquetEvents(Path output) throws Exception {
+    return new Found(
+        "events (Parquet)", duckDb(finalFiles(output.resolve("events")), "_partition", "_offset"));
+  }
+
+  private static Found parquetDeadLetters(Path output) throws Exception {
+    return new Found(
+        "dead letters (Parquet)",
+        duckDb(finalFiles(output.resolve("dead-letters")), "partition", "\"offset\""));
+  }
+
+  private static Map<String, Integer> duckDb(List<Path> files, String partition, String offset)
+      throws Exception {
+    Map<String, Integer> copies = new HashMap<>();
+    if (files.isEmpty()) {
+      return copies;
+    }
+    String list = files.stream().map(f -> "'" + f + "'").collect(Collectors.joining(",", "[", "]"));
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
+        Statement sql = db.createStatement();
+        ResultSet rows =
+            sql.executeQuery(
+                "SELECT " + partition + ", " + offset + " FROM read_parquet(" + list + ")")) {
+      while (rows.next()) {
+        copies.merge(rows.getInt(1) + "/" + rows.getLong(2), 1, Integer::sum);
+      }
+    }
+    return copies;
+  }
+
+  private static long newestAggregatePanesTotal(Path output) throws Exception {
+    String list =
+        finalFiles(output.resolve("aggregates")).stream()
+            .map(f -> "'" + f + "'")
+            .collect(Collectors.joining(",", "[", "]"));
+    try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
+        Statement sql = db.createStatement();
+        ResultSet rows =
+            sql.executeQuery(
+                "SELECT sum(event_count) FROM (SELECT event_count FROM read_parquet("
+                    + list
+                    + ") QUALIFY row_number() OVER (PARTITION BY window_start, wiki, type"
+                    + " ORDER BY pane_index DESC) = 1)")) {
+      rows.next();
+      return rows.getLong(1);
+    }
+  }
+
+  private static Found icebergEvents(Path output) throws IOException {
+    return iceberg(
+        output, IngestPipeline.EVENTS_TABLE, "events (Iceberg)", "_partition", "_offset");
+  }
+
+  private static Found icebergDeadLetters(Path output) throws IOException {
+    return iceberg(
+        output, IngestPipeline.DEAD_LETTERS_TABLE, "dead letters (Iceberg)", "partition", "offset");
+  }
+
+  private static Found iceberg(
+      Path output, String table, String sink, String partition, String offset) throws IOException {
+    Map<String, Integer> copies = new HashMap<>();
+    if (metadataVersions(output.resolve("warehouse/streamy/" + table + "/metadata")) > 1) {
+      for (Record row : IcebergTables.rows(output, "streamy", table)) {
+        copies.merge(row.getField(partition) + "/" + row.getField(offset), 1, Integer::sum);
+      }
+    }
+    return new Found(sink, copies);
+  }
+
+  private static Found deadLetterTopic(LocalKafka kafka) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    Map<String, Integer> copies = new HashMap<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      TopicPartition partition = new TopicPartition(TOPIC + ".dlq", 0);
+      consumer.assign(List.of(partition));
+      consumer.seekToBeginning(List.of(partition));
+      long end = consumer.endOffsets(List.of(partition)).get(partition);
+      while (consumer.position(partition) < end) {
+        for (ConsumerRecord<byte[], byte[]> record :
+            consumer.poll(java.time.Duration.ofSeconds(1))) {
+          String source =
+              header(record, "dlq.source.partition") + "/" + header(record, "dlq.source.offset");
+          copies.merge(source, 1, Integer::sum);
+        }
+      }
+    }
+    return new Found("dead letters (DLQ topic)", copies);
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
+    var header = record.headers().lastHeader(name);
+    return header == null ? "?" : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  // ---- waiting and reporting
+
+  /** A condition polled until it holds; never a fixed sleep standing in for an event. */
+  @FunctionalInterface
+  private interface Condition {
+    boolean holds() throws Exception;
+  }
+
+  private void awaitCondition(String what, Condition condition) throws Exception {
+    Instant deadline = Instant.now().plus(STEP_TIMEOUT);
+    while (!condition.holds()) {
+      if (Instant.now().isAfter(deadline)) {
+        log("timed out waiting for: %s", what);
+        throw new AssertionError("timed out after " + STEP_TIMEOUT + " waiting for: " + what);
+      }
+      Thread.sleep(250); // polling interval
+    }
+  }
+
+  private void log(String format, Object... args) {
+    String line =
+        String.format(
+            "[%6.1fs] %s",
+            Duration.between(started, Instant.now()).toMillis() / 1000.0,
+            String.format(format, args));
+    report.add(line);
+    System.out.println(line);
+  }
+}
