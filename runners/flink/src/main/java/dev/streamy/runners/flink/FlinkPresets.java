@@ -1,5 +1,6 @@
 package dev.streamy.runners.flink;
 
+import dev.streamy.pipelines.IngestPipeline;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -47,6 +48,9 @@ public final class FlinkPresets {
    * refuses unsafe combinations with an {@link UnsafeFlinkSettingsException}.
    */
   static void apply(StreamyFlinkOptions options, Set<String> set) {
+    if (!set.contains("jobName")) {
+      options.setJobName(IngestPipeline.NAME); // what the web UI and `flink list` show
+    }
     boolean streaming = options.getMaxRecords() <= 0;
     if (streaming) {
       if (!set.contains("checkpointingInterval")) {

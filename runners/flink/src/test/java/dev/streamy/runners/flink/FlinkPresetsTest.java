@@ -34,6 +34,7 @@ public class FlinkPresetsTest {
   public void streamingChecksPointsByDefaultAndRunsOnFlink() {
     StreamyFlinkOptions options = options();
     assertEquals(FlinkRunner.class, options.getRunner());
+    assertEquals("streamy-ingest", options.getJobName());
     assertEquals(
         FlinkPresets.DEFAULT_CHECKPOINT_INTERVAL_MS, (long) options.getCheckpointingInterval());
   }
