@@ -49,7 +49,9 @@ public final class IngestPipeline {
     PipelineOptionsFactory.register(IngestOptions.class);
     IngestOptions options =
         PipelineOptionsFactory.fromArgs(args).withValidation().as(IngestOptions.class);
-    run(options).waitUntilFinish();
+    // No waitUntilFinish: the DirectRunner's run() already blocks until a bounded run is done,
+    // and a launcher such as a Flex template's must get control back once the job is submitted.
+    run(options);
   }
 
   /** Builds the pipeline from {@code options} and starts it on the runner they name. */
