@@ -13,12 +13,23 @@ public interface IngestOptions extends PipelineOptions {
 
   @Description("Kafka bootstrap servers, host:port[,host:port...].")
   @Validation.Required
+  @TemplateParameter(
+      order = 10,
+      group = "Kafka",
+      regexes = "^[^,\\s]+:[0-9]+(,[^,\\s]+:[0-9]+)*$",
+      example = "broker:9092")
   String getBootstrapServers();
 
   void setBootstrapServers(String value);
 
   @Description("Kafka topic to read events from.")
   @Validation.Required
+  @TemplateParameter(
+      order = 11,
+      group = "Kafka",
+      type = TemplateParameter.Type.KAFKA_READ_TOPIC,
+      regexes = TemplateParameter.KAFKA_TOPIC,
+      example = "recentchange")
   String getInputTopic();
 
   void setInputTopic(String value);
@@ -27,6 +38,7 @@ public interface IngestOptions extends PipelineOptions {
       "Output folder (local path or any Beam file system URI). Events, aggregates and dead"
           + " letters are written below it as Parquet.")
   @Validation.Required
+  @TemplateParameter(order = 20, group = "Output", example = "/data/streamy")
   String getOutput();
 
   void setOutput(String value);
@@ -35,12 +47,24 @@ public interface IngestOptions extends PipelineOptions {
       "Kafka topic for dead letters (value and key byte-identical to the source, metadata as"
           + " dlq.* headers). Default: <inputTopic>.dlq. Set to 'none' to write dead letters to"
           + " files only.")
+  @TemplateParameter(
+      order = 15,
+      group = "Kafka",
+      label = "Dead-letter topic",
+      type = TemplateParameter.Type.KAFKA_WRITE_TOPIC,
+      regexes = TemplateParameter.KAFKA_TOPIC,
+      example = "recentchange.dlq")
   String getDeadLetterTopic();
 
   void setDeadLetterTopic(String value);
 
   @Description("Event-time window size, as an ISO-8601 duration (PT1M) or 30s, 1m, 2h.")
   @Default.String("1m")
+  @TemplateParameter(
+      order = 40,
+      group = "Windows",
+      regexes = TemplateParameter.DURATION,
+      example = "PT1M")
   String getWindowSize();
 
   void setWindowSize(String value);
@@ -49,6 +73,11 @@ public interface IngestOptions extends PipelineOptions {
       "How long after a window closes late events still count (ISO-8601 or 30s, 5m, 1h). Later"
           + " events become TS_LATE dead letters.")
   @Default.String("5m")
+  @TemplateParameter(
+      order = 41,
+      group = "Windows",
+      regexes = TemplateParameter.DURATION,
+      example = "5m")
   String getAllowedLateness();
 
   void setAllowedLateness(String value);
@@ -56,6 +85,7 @@ public interface IngestOptions extends PipelineOptions {
   @Description(
       "Read this many records, then finish (a bounded run). 0 or less: read forever (streaming).")
   @Default.Long(0)
+  @TemplateParameter(order = 13, group = "Kafka", label = "Maximum records", example = "100000")
   long getMaxRecords();
 
   void setMaxRecords(long value);
@@ -65,6 +95,10 @@ public interface IngestOptions extends PipelineOptions {
           + " security.protocol=SASL_SSL,sasl.mechanism=PLAIN,sasl.jaas.config=... Secret values"
           + " are redacted from logs and display data.")
   @Default.String("")
+  @TemplateParameter(
+      order = 14,
+      group = "Kafka",
+      example = "security.protocol=SASL_SSL,sasl.mechanism=PLAIN")
   String getKafkaConsumerConfig();
 
   void setKafkaConsumerConfig(String value);
@@ -73,6 +107,7 @@ public interface IngestOptions extends PipelineOptions {
       "Data contract: a bundled name (mediawiki-recentchange-1.0.0) or the path of a"
           + " *.contract.json mapping file next to its JSON Schema.")
   @Default.String("mediawiki-recentchange-1.0.0")
+  @TemplateParameter(order = 30, group = "Validation", example = "/contracts/orders.contract.json")
   String getContract();
 
   void setContract(String value);
@@ -81,24 +116,48 @@ public interface IngestOptions extends PipelineOptions {
       "How long an event id is remembered for deduplication (event time), e.g. 10m. 0: no"
           + " deduplication.")
   @Default.String("10m")
+  @TemplateParameter(
+      order = 43,
+      group = "Windows",
+      label = "Deduplication window",
+      regexes = TemplateParameter.DURATION,
+      example = "10m")
   String getDedupeWindow();
 
   void setDedupeWindow(String value);
 
   @Description("Events whose time is further than this in the future are TS_FUTURE dead letters.")
   @Default.String("1h")
+  @TemplateParameter(
+      order = 33,
+      group = "Validation",
+      label = "Maximum future skew",
+      regexes = TemplateParameter.DURATION,
+      example = "1h")
   String getMaxFutureSkew();
 
   void setMaxFutureSkew(String value);
 
   @Description("Values larger than this many bytes are TOO_LARGE dead letters.")
   @Default.Integer(1_048_576)
+  @TemplateParameter(
+      order = 31,
+      group = "Validation",
+      label = "Maximum record bytes",
+      regexes = "^[1-9][0-9]*$",
+      example = "1048576")
   int getMaxRecordBytes();
 
   void setMaxRecordBytes(int value);
 
   @Description("JSON nested deeper than this is a TOO_DEEP dead letter.")
   @Default.Integer(64)
+  @TemplateParameter(
+      order = 32,
+      group = "Validation",
+      label = "Maximum JSON depth",
+      regexes = "^[1-9][0-9]*$",
+      example = "64")
   int getMaxJsonDepth();
 
   void setMaxJsonDepth(int value);
@@ -107,18 +166,31 @@ public interface IngestOptions extends PipelineOptions {
       "How far the watermark trails the newest event time seen on a partition (out-of-orderness"
           + " tolerated before events count as late), e.g. 30s.")
   @Default.String("30s")
+  @TemplateParameter(
+      order = 42,
+      group = "Windows",
+      label = "Maximum out-of-orderness",
+      regexes = TemplateParameter.DURATION,
+      example = "30s")
   String getMaxOutOfOrderness();
 
   void setMaxOutOfOrderness(String value);
 
   @Description("Fixed number of files per window and pane for each output (deterministic names).")
   @Default.Integer(1)
+  @TemplateParameter(
+      order = 22,
+      group = "Output",
+      label = "Number of shards",
+      regexes = "^[1-9][0-9]*$",
+      example = "1")
   int getNumShards();
 
   void setNumShards(int value);
 
   @Description("Kafka consumer group id; offsets are committed when a bundle is finalized.")
   @Default.String("streamy-ingest")
+  @TemplateParameter(order = 12, group = "Kafka", example = "streamy-ingest")
   String getConsumerGroup();
 
   void setConsumerGroup(String value);
@@ -127,6 +199,10 @@ public interface IngestOptions extends PipelineOptions {
       "Where events, aggregates and dead letters go: parquet (files under --output), iceberg"
           + " (tables in the Iceberg catalog) or both. Dead letters also go to the DLQ topic.")
   @Default.String("parquet")
+  @TemplateParameter(
+      order = 21,
+      group = "Output",
+      values = {"parquet", "iceberg", "both"})
   String getSink();
 
   void setSink(String value);
@@ -135,12 +211,21 @@ public interface IngestOptions extends PipelineOptions {
       "Iceberg catalog: hadoop (a warehouse folder, by default <output>/warehouse; needs nothing"
           + " installed) or rest (an Iceberg REST catalog at --icebergCatalogUri).")
   @Default.String("hadoop")
+  @TemplateParameter(
+      order = 50,
+      group = "Iceberg",
+      values = {"hadoop", "rest"})
   String getIcebergCatalogType();
 
   void setIcebergCatalogType(String value);
 
   @Description(
       "URI of the Iceberg REST catalog. Default: none; required with --icebergCatalogType=rest.")
+  @TemplateParameter(
+      order = 51,
+      group = "Iceberg",
+      label = "Iceberg catalog URI",
+      example = "http://catalog:8181")
   String getIcebergCatalogUri();
 
   void setIcebergCatalogUri(String value);
@@ -148,6 +233,7 @@ public interface IngestOptions extends PipelineOptions {
   @Description(
       "Iceberg warehouse location. Default: <output>/warehouse for the hadoop catalog; the"
           + " catalog server's own for rest.")
+  @TemplateParameter(order = 52, group = "Iceberg", example = "s3://warehouse/")
   String getIcebergWarehouse();
 
   void setIcebergWarehouse(String value);
@@ -157,12 +243,17 @@ public interface IngestOptions extends PipelineOptions {
           + " s3.access-key-id, s3.secret-access-key, token). Secret values are redacted from logs"
           + " and display data.")
   @Default.String("")
+  @TemplateParameter(
+      order = 53,
+      group = "Iceberg",
+      example = "io-impl=org.apache.iceberg.aws.s3.S3FileIO,s3.endpoint=http://minio:9000")
   String getIcebergCatalogProperties();
 
   void setIcebergCatalogProperties(String value);
 
   @Description("Iceberg namespace of the events, aggregates and dead_letters tables.")
   @Default.String("streamy")
+  @TemplateParameter(order = 54, group = "Iceberg", example = "streamy")
   String getIcebergNamespace();
 
   void setIcebergNamespace(String value);
@@ -172,6 +263,11 @@ public interface IngestOptions extends PipelineOptions {
           + " per writer and partition, so shorter intervals mean more small files; 2m keeps it to"
           + " about 720 commits a day. Bounded runs commit once, at the end.")
   @Default.String("2m")
+  @TemplateParameter(
+      order = 55,
+      group = "Iceberg",
+      regexes = TemplateParameter.DURATION,
+      example = "2m")
   String getIcebergCommitInterval();
 
   void setIcebergCommitInterval(String value);
