@@ -31,6 +31,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -47,11 +49,11 @@ import org.junit.rules.TemporaryFolder;
 /**
  * Exactly-once on a real Flink cluster, proven the way Flink's own fault-tolerance tests do it: a
  * real Kafka broker, a standalone cluster of one JobManager and two TaskManager JVMs, the generator
- * feeding a checkpointed streaming job, and {@code kill -9} of the TaskManager that runs the job
- * three times mid-stream (right after an events file was finalized, right after an Iceberg snapshot
- * commit, right after a checkpoint completed), each followed by a new TaskManager. When the job has
- * drained, it is cancelled and every sink is read back with an independent reader and compared with
- * the generator's ledger, record by record.
+ * feeding a checkpointed streaming job (in batches, until the kills are done), and {@code kill -9}
+ * of the TaskManager that runs the job three times mid-stream (right after an events file was
+ * finalized, right after an Iceberg snapshot commit, right after a checkpoint completed), each
+ * followed by a new TaskManager. When the job has drained, it is cancelled and every sink is read
+ * back with an independent reader and compared with the generator's ledger, record by record.
  *
  * <p>Parquet events and aggregates must be exact: nothing lost, nothing twice. The Iceberg tables,
  * the dead-letter files and the DLQ topic must lose nothing; the duplicates they may hold after a
@@ -60,19 +62,23 @@ import org.junit.rules.TemporaryFolder;
 public class FlinkClusterFaultToleranceIT {
 
   private static final String TOPIC = "recentchange";
-  private static final int COUNT = 4_500;
+
+  /** The generator sends batches of this many records, each with its own seed and ledger. */
+  private static final int BATCH = 300;
+
   private static final int RATE = 60;
   private static final Duration STEP_TIMEOUT = Duration.ofMinutes(3);
 
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
 
   private final List<String> report = new ArrayList<>();
+  private final AtomicInteger acknowledged = new AtomicInteger();
   private final Instant started = Instant.now();
 
   @Test
   public void killedTaskManagersLoseNothingAndDuplicateNoEventFile() throws Exception {
     Path output = temp.newFolder("out").toPath();
-    Path ledger = temp.getRoot().toPath().resolve("ledger.ndjson");
+    Path ledgers = temp.newFolder("ledgers").toPath();
     try (LocalKafka kafka = LocalKafka.start();
         LocalFlinkCluster cluster =
             LocalFlinkCluster.start(
@@ -86,9 +92,13 @@ public class FlinkClusterFaultToleranceIT {
       String jobId = submit(cluster, kafka, output);
       log("job %s submitted to %s (web UI %s)", jobId, cluster.master(), cluster.restUrl());
 
+      // The generator keeps sending until the three kills are done, so each one hits the job
+      // mid-stream whatever the machine's speed; it stops between batches, so every record it
+      // sent is in a ledger.
       ExecutorService background = Executors.newSingleThreadExecutor();
+      AtomicBoolean keepSending = new AtomicBoolean(true);
       Future<List<Ledger.Entry>> generated =
-          background.submit(() -> generate(kafka.bootstrapServers(), ledger));
+          background.submit(() -> generate(kafka.bootstrapServers(), ledgers, keepSending));
       try {
         killRunningTaskManager(
             cluster, jobId, "right after an events file was finalized", eventFilesGrew(output));
@@ -96,6 +106,8 @@ public class FlinkClusterFaultToleranceIT {
             cluster, jobId, "right after an Iceberg snapshot commit", snapshotsGrew(output));
         killRunningTaskManager(
             cluster, jobId, "right after a checkpoint completed", checkpointsGrew(cluster, jobId));
+        assertTrue("the generator was still sending after the kills", !generated.isDone());
+        keepSending.set(false);
         List<Ledger.Entry> sent = generated.get(5, TimeUnit.MINUTES);
         log("generator done: %d records acknowledged by Kafka", sent.size());
         Expected expected = Expected.from(sent);
@@ -151,22 +163,28 @@ public class FlinkClusterFaultToleranceIT {
     return jobId;
   }
 
-  private static List<Ledger.Entry> generate(String bootstrapServers, Path ledger)
-      throws IOException {
+  private List<Ledger.Entry> generate(
+      String bootstrapServers, Path ledgers, AtomicBoolean keepSending) throws IOException {
     PipelineOptionsFactory.register(GeneratorOptions.class);
-    GeneratorOptions options =
-        PipelineOptionsFactory.fromArgs(
-                "--bootstrapServers=" + bootstrapServers,
-                "--topic=" + TOPIC,
-                "--count=" + COUNT,
-                "--rate=" + RATE,
-                "--badShare=0.1",
-                "--duplicateShare=0.02",
-                "--seed=23",
-                "--ledger=" + ledger)
-            .as(GeneratorOptions.class);
-    GenerateEvents.run(options);
-    return Ledger.read(ledger);
+    List<Ledger.Entry> sent = new ArrayList<>();
+    for (int batch = 0; keepSending.get(); batch++) {
+      Path ledger = ledgers.resolve("ledger-" + batch + ".ndjson");
+      GeneratorOptions options =
+          PipelineOptionsFactory.fromArgs(
+                  "--bootstrapServers=" + bootstrapServers,
+                  "--topic=" + TOPIC,
+                  "--count=" + BATCH,
+                  "--rate=" + RATE,
+                  "--badShare=0.1",
+                  "--duplicateShare=0.02",
+                  "--seed=" + (23 + batch),
+                  "--ledger=" + ledger)
+              .as(GeneratorOptions.class);
+      GenerateEvents.run(options);
+      sent.addAll(Ledger.read(ledger));
+      acknowledged.set(sent.size());
+    }
+    return sent;
   }
 
   // ---- kills
@@ -182,7 +200,9 @@ public class FlinkClusterFaultToleranceIT {
     int failuresBefore = cluster.failures(jobId);
     victim.destroyForcibly(); // SIGKILL: no shutdown hook, no goodbye to the JobManager
     Instant killed = Instant.now();
-    log("kill -9 %s (pid %d) %s", victimId, victim.pid(), moment);
+    log(
+        "kill -9 %s (pid %d) %s; the generator is sending (%d records so far)",
+        victimId, victim.pid(), moment, acknowledged.get());
     awaitCondition(
         "job restarted elsewhere after the kill",
         () ->
