@@ -64,19 +64,11 @@ public class TemplateRunScriptTest {
   public void theTemplateRunsEndToEndAndWritesExactlyTheLedgersRecords() throws Exception {
     Path output = TEMP.getRoot().toPath().resolve("out");
     Result run =
-        streamy(
-            "template",
-            "run",
-            "kafka-to-lakehouse",
-            "--param",
+        runTemplate(
             "bootstrapServers=" + kafka.bootstrapServers(),
-            "--param",
             "inputTopic=" + TOPIC,
-            "--param",
             "output=" + output,
-            "--param",
             "maxRecords=" + COUNT,
-            "--param",
             "deadLetterTopic=none");
     assertEquals("exit code; output:\n" + run.output, 0, run.exitCode);
 
@@ -113,17 +105,10 @@ public class TemplateRunScriptTest {
   public void badParametersAreRefusedBeforeAnythingStarts() throws Exception {
     Path output = TEMP.getRoot().toPath().resolve("refused");
     Result run =
-        streamy(
-            "template",
-            "run",
-            "kafka-to-lakehouse",
-            "--param",
+        runTemplate(
             "bootstrapServers=" + kafka.bootstrapServers(),
-            "--param",
             "output=" + output,
-            "--param",
             "maxRecords=ten",
-            "--param",
             "windowSise=1m");
     assertEquals("exit code; output:\n" + run.output, 2, run.exitCode);
     assertThat(run.output, containsString("inputTopic"));
@@ -134,6 +119,16 @@ public class TemplateRunScriptTest {
   }
 
   private record Result(int exitCode, String output) {}
+
+  /** {@code ./streamy template run kafka-to-lakehouse --param p ...} for each {@code p}. */
+  private static Result runTemplate(String... params) throws Exception {
+    List<String> args = new ArrayList<>(List.of("template", "run", "kafka-to-lakehouse"));
+    for (String param : params) {
+      args.add("--param");
+      args.add(param);
+    }
+    return streamy(args.toArray(new String[0]));
+  }
 
   private static Result streamy(String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
