@@ -19,6 +19,9 @@ import java.util.Map;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.schemas.SchemaRegistry;
@@ -112,6 +115,21 @@ public final class IngestPipeline {
             .and(windowed.failures())
             .apply("CollectDeadLetters", Flatten.pCollections());
     return new Outputs(windowed.output(), aggregates, deadLetters);
+  }
+
+  /**
+   * The pipeline's own counters of a run (namespace {@code streamy}, e.g. {@code records_read},
+   * {@code dead_letters_PARSE_ERROR}), each summed over the steps that count it.
+   */
+  public static Map<String, Long> counters(PipelineResult result) {
+    Map<String, Long> counters = new java.util.TreeMap<>();
+    MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder().build());
+    for (MetricResult<Long> counter : metrics.getCounters()) {
+      if (counter.getName().getNamespace().equals(WriteDeadLetters.NAMESPACE)) {
+        counters.merge(counter.getName().getName(), counter.getAttempted(), Long::sum);
+      }
+    }
+    return counters;
   }
 
   /** The Iceberg tables streamy writes, in {@code --icebergNamespace}. */

@@ -13,16 +13,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.metrics.MetricQueryResults;
-import org.apache.beam.sdk.metrics.MetricResult;
-import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.joda.time.Duration;
 
@@ -134,7 +130,7 @@ public final class Streamy {
     PipelineResult.State state;
     do {
       state = result.waitUntilFinish(Duration.standardSeconds(1));
-      Map<String, Long> counters = counters(result);
+      Map<String, Long> counters = IngestPipeline.counters(result);
       out.printf(
           Locale.ROOT,
           "\r  read %,d | valid %,d | duplicates %,d | dead letters %,d | %.0fs   ",
@@ -150,7 +146,7 @@ public final class Streamy {
     if (state != PipelineResult.State.DONE) {
       throw new IllegalStateException("The pipeline ended " + state);
     }
-    printSummary(counters(result), output, seconds, out);
+    printSummary(IngestPipeline.counters(result), output, seconds, out);
     if (settings.sink != IngestPipeline.Sink.PARQUET) {
       printIcebergTables(settings, options.getOutput().replaceAll("/+$", ""), out);
     }
@@ -193,17 +189,6 @@ public final class Streamy {
         .filter(e -> e.getKey().startsWith("dead_letters_") && !e.getKey().endsWith("_written"))
         .mapToLong(Map.Entry::getValue)
         .sum();
-  }
-
-  static Map<String, Long> counters(PipelineResult result) {
-    Map<String, Long> counters = new TreeMap<>();
-    MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder().build());
-    for (MetricResult<Long> counter : metrics.getCounters()) {
-      if (counter.getName().getNamespace().equals("streamy")) {
-        counters.merge(counter.getName().getName(), counter.getAttempted(), Long::sum);
-      }
-    }
-    return counters;
   }
 
   private static void printSummary(

@@ -354,7 +354,7 @@ public abstract class IngestEndToEnd {
 
   @Test
   public void countersAgreeWithWhatWasWritten() {
-    Map<String, Long> counters = Streamy.counters(run.result);
+    Map<String, Long> counters = IngestPipeline.counters(run.result);
     assertEquals(Long.valueOf(run.expected.size()), counters.get("records_read"));
     assertEquals(Long.valueOf(run.dedupedIds.size()), counters.get("duplicates_removed"));
     assertEquals(Long.valueOf(run.eventsByCoordinates.size()), counters.get("events_windowed"));

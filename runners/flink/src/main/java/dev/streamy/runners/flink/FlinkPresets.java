@@ -36,10 +36,11 @@ public final class FlinkPresets {
     PipelineOptionsFactory.register(StreamyFlinkOptions.class);
     StreamyFlinkOptions options =
         PipelineOptionsFactory.fromArgs(args).withValidation().as(StreamyFlinkOptions.class);
-    if (!isSet(args, "runner")) {
+    Set<String> set = explicitlySet(args);
+    if (!set.contains("runner")) {
       options.setRunner(FlinkRunner.class);
     }
-    apply(options, explicitlySet(args));
+    apply(options, set);
     return options;
   }
 
@@ -121,10 +122,6 @@ public final class FlinkPresets {
       }
     }
     return names;
-  }
-
-  private static boolean isSet(String[] args, String name) {
-    return explicitlySet(args).contains(name);
   }
 
   /** The options would let a crash lose or duplicate data; the message says what to change. */

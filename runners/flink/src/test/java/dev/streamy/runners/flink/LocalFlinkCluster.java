@@ -27,14 +27,12 @@ final class LocalFlinkCluster implements AutoCloseable {
 
   private final Path script;
   private final Path dir;
-  private final Path lib;
   private final HttpClient http = HttpClient.newHttpClient();
   private final String restUrl;
 
-  private LocalFlinkCluster(Path script, Path dir, Path lib) throws IOException {
+  private LocalFlinkCluster(Path script, Path dir) throws IOException {
     this.script = script;
     this.dir = dir;
-    this.lib = lib;
     this.restUrl = "http://localhost:" + Files.readString(dir.resolve("rest-port")).trim();
   }
 
@@ -43,13 +41,12 @@ final class LocalFlinkCluster implements AutoCloseable {
       throws IOException, InterruptedException {
     run(
         script,
-        lib,
         "start",
         "--dir=" + dir,
         "--lib=" + lib,
         "--taskmanagers=" + taskManagers,
         "--slots=" + slots);
-    return new LocalFlinkCluster(script, dir, lib);
+    return new LocalFlinkCluster(script, dir);
   }
 
   String restUrl() {
@@ -63,7 +60,7 @@ final class LocalFlinkCluster implements AutoCloseable {
 
   /** Starts one more TaskManager and waits until it has registered. */
   void addTaskManager() throws IOException, InterruptedException {
-    run(script, lib, "add-taskmanager", "--dir=" + dir);
+    run(script, "add-taskmanager", "--dir=" + dir);
   }
 
   /** The live TaskManager processes by resource id ({@code taskmanager-<k>}). */
@@ -169,11 +166,10 @@ final class LocalFlinkCluster implements AutoCloseable {
 
   @Override
   public void close() throws IOException, InterruptedException {
-    run(script, lib, "stop", "--dir=" + dir);
+    run(script, "stop", "--dir=" + dir);
   }
 
-  private static void run(Path script, Path lib, String... args)
-      throws IOException, InterruptedException {
+  private static void run(Path script, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("bash", script.toString()));
     command.addAll(List.of(args));
     Path log = Files.createTempFile("flink-cluster-", ".log");
