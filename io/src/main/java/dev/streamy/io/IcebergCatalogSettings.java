@@ -1,5 +1,6 @@
 package dev.streamy.io;
 
+import dev.streamy.options.KafkaConfig;
 import java.io.Serializable;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package dev.streamy.io;
 
+import dev.streamy.options.KafkaConfig;
 import dev.streamy.transforms.SourceRecord;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,5 +1,6 @@
 package dev.streamy.io;
 
+import dev.streamy.options.KafkaConfig;
 import java.util.Map;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -1,5 +1,6 @@
 package dev.streamy.io;
 
+import dev.streamy.options.KafkaConfig;
 import dev.streamy.transforms.DeadLetter;
 import dev.streamy.transforms.SourceRecord;
 import java.io.IOException;

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import dev.streamy.options.KafkaConfig;
 import dev.streamy.transforms.SourceRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;

@@ -10,6 +10,7 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import dev.streamy.options.KafkaConfig;
 import dev.streamy.transforms.DeadLetter;
 import dev.streamy.transforms.ErrorCode;
 import dev.streamy.transforms.SourceRecord;

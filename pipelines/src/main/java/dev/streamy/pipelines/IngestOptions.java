@@ -1,26 +1,16 @@
 package dev.streamy.pipelines;
 
+import dev.streamy.options.KafkaOptions;
+import dev.streamy.options.TemplateParameter;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 
 /**
  * Options of the ingest pipeline. The names are API: launchers, templates and scripts pass them as
  * {@code --name=value} on every runner.
  */
-public interface IngestOptions extends PipelineOptions {
-
-  @Description("Kafka bootstrap servers, host:port[,host:port...].")
-  @Validation.Required
-  @TemplateParameter(
-      order = 10,
-      group = "Kafka",
-      regexes = "^[^,\\s]+:[0-9]+(,[^,\\s]+:[0-9]+)*$",
-      example = "broker:9092")
-  String getBootstrapServers();
-
-  void setBootstrapServers(String value);
+public interface IngestOptions extends KafkaOptions {
 
   @Description("Kafka topic to read events from.")
   @Validation.Required

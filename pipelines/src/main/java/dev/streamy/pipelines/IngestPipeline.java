@@ -1,11 +1,11 @@
 package dev.streamy.pipelines;
 
 import dev.streamy.io.IcebergCatalogSettings;
-import dev.streamy.io.KafkaConfig;
 import dev.streamy.io.ReadKafkaRecords;
 import dev.streamy.io.WriteDeadLetters;
 import dev.streamy.io.WriteIceberg;
 import dev.streamy.io.WriteParquet;
+import dev.streamy.options.KafkaConfig;
 import dev.streamy.transforms.AggregateEvents;
 import dev.streamy.transforms.Contract;
 import dev.streamy.transforms.DeadLetter;
@@ -353,7 +353,8 @@ public final class IngestPipeline {
           Durations.parse("maxOutOfOrderness", options.getMaxOutOfOrderness()),
           options.getMaxRecordBytes(),
           options.getMaxJsonDepth(),
-          KafkaConfig.parse(options.getKafkaConsumerConfig()),
+          KafkaConfig.fromFileAndText(
+              options.getKafkaConfigFile(), options.getKafkaConsumerConfig()),
           topic,
           Sink.parse(options.getSink()),
           options.getIcebergCatalogType().trim().toLowerCase(java.util.Locale.ROOT),

@@ -1,6 +1,6 @@
 package dev.streamy.runners;
 
-import dev.streamy.pipelines.GeneratorOptions;
+import dev.streamy.generator.GeneratorOptions;
 import dev.streamy.pipelines.IngestOptions;
 
 /**

@@ -10,10 +10,10 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.streamy.pipelines.EventFactory.Kind;
-import dev.streamy.pipelines.GenerateEvents;
-import dev.streamy.pipelines.GeneratorOptions;
-import dev.streamy.pipelines.Ledger;
+import dev.streamy.generator.EventFactory.Kind;
+import dev.streamy.generator.GenerateEvents;
+import dev.streamy.generator.GeneratorOptions;
+import dev.streamy.generator.Ledger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

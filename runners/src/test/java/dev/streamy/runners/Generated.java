@@ -1,8 +1,8 @@
 package dev.streamy.runners;
 
-import dev.streamy.pipelines.GenerateEvents;
-import dev.streamy.pipelines.GeneratorOptions;
-import dev.streamy.pipelines.Ledger;
+import dev.streamy.generator.GenerateEvents;
+import dev.streamy.generator.GeneratorOptions;
+import dev.streamy.generator.Ledger;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -6,8 +6,8 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import dev.streamy.generator.Ledger;
 import dev.streamy.pipelines.IngestPipeline;
-import dev.streamy.pipelines.Ledger;
 import dev.streamy.transforms.DeadLetter;
 import dev.streamy.transforms.testing.RealEvents;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.streamy.templates;
 
-import dev.streamy.pipelines.GenerateEvents;
-import dev.streamy.pipelines.GeneratorOptions;
+import dev.streamy.generator.GenerateEvents;
+import dev.streamy.generator.GeneratorOptions;
 import dev.streamy.pipelines.IngestOptions;
 import dev.streamy.pipelines.IngestPipeline;
 import java.util.List;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.streamy.pipelines.TemplateParameter;
+import dev.streamy.options.TemplateParameter;
 import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
@@ -35,17 +35,35 @@ public final class TemplateMetadata {
 
   private TemplateMetadata() {}
 
-  /** The parameters of {@code options}, sorted by their {@code order}, then by name. */
+  /**
+   * The parameters of {@code options} and of the streamy options interfaces it extends (such as
+   * {@code KafkaOptions}), never Beam's own, sorted by their {@code order}, then by name.
+   */
   public static List<Parameter> parameters(Class<?> options) {
     List<Parameter> parameters = new ArrayList<>();
-    for (Method method : options.getDeclaredMethods()) {
-      String name = optionName(method);
-      if (name != null) {
-        parameters.add(parameter(name, method));
+    for (Class<?> declaring : streamyInterfaces(options)) {
+      for (Method method : declaring.getDeclaredMethods()) {
+        String name = optionName(method);
+        if (name != null) {
+          parameters.add(parameter(name, method));
+        }
       }
     }
     parameters.sort(Comparator.comparingInt(Parameter::order).thenComparing(Parameter::name));
     return parameters;
+  }
+
+  /** {@code options} and every interface it extends that is streamy's, each once. */
+  private static java.util.Set<Class<?>> streamyInterfaces(Class<?> options) {
+    java.util.Set<Class<?>> found = new java.util.LinkedHashSet<>();
+    java.util.ArrayDeque<Class<?>> pending = new java.util.ArrayDeque<>(List.of(options));
+    while (!pending.isEmpty()) {
+      Class<?> next = pending.removeFirst();
+      if (next.getName().startsWith("dev.streamy.") && found.add(next)) {
+        pending.addAll(List.of(next.getInterfaces()));
+      }
+    }
+    return found;
   }
 
   /** {@code getBootstrapServers} -> {@code bootstrapServers}; null when not a getter. */

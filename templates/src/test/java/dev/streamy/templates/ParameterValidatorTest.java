@@ -7,7 +7,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import dev.streamy.pipelines.GeneratorOptions;
+import dev.streamy.generator.GeneratorOptions;
 import dev.streamy.pipelines.IngestOptions;
 import dev.streamy.pipelines.IngestPipeline;
 import java.util.ArrayList;

@@ -6,7 +6,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import dev.streamy.pipelines.Ledger;
+import dev.streamy.generator.Ledger;
 import dev.streamy.runners.Generated;
 import dev.streamy.runners.LocalKafka;
 import java.io.File;

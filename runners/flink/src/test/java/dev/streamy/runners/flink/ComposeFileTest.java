@@ -6,8 +6,8 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import dev.streamy.io.KafkaConfig;
-import dev.streamy.pipelines.GeneratorOptions;
+import dev.streamy.generator.GeneratorOptions;
+import dev.streamy.options.KafkaConfig;
 import dev.streamy.pipelines.IngestOptions;
 import dev.streamy.pipelines.IngestPipeline;
 import java.beans.Introspector;

@@ -3,10 +3,10 @@ package dev.streamy.runners.flink;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import dev.streamy.pipelines.GenerateEvents;
-import dev.streamy.pipelines.GeneratorOptions;
+import dev.streamy.generator.GenerateEvents;
+import dev.streamy.generator.GeneratorOptions;
+import dev.streamy.generator.Ledger;
 import dev.streamy.pipelines.IngestPipeline;
-import dev.streamy.pipelines.Ledger;
 import dev.streamy.runners.IcebergTables;
 import dev.streamy.runners.LocalKafka;
 import java.io.File;

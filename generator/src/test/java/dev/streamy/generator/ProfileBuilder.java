@@ -1,4 +1,4 @@
-package dev.streamy.pipelines;
+package dev.streamy.generator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  *   -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
  * java -cp "pipelines/target/test-classes:pipelines/target/classes:$(cat pipelines/target/test-classpath.txt)" \
  *   dev.streamy.pipelines.ProfileBuilder ../shared/data/wikimedia-recentchange-real.ndjson \
- *   pipelines/src/main/resources/generator/recentchange-profile.json
+ *   generator/src/main/resources/generator/recentchange-profile.json
  * </pre>
  *
  * <p>Not {@code exec:java}: the module's exec configuration pins the ingest pipeline's main class.

@@ -1,12 +1,12 @@
-package dev.streamy.pipelines;
+package dev.streamy.generator;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
-import dev.streamy.pipelines.EventFactory.Kind;
-import dev.streamy.pipelines.Ledger.Entry;
+import dev.streamy.generator.EventFactory.Kind;
+import dev.streamy.generator.Ledger.Entry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,11 +1,11 @@
-package dev.streamy.pipelines;
+package dev.streamy.generator;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.streamy.pipelines.EventFactory.Expected;
-import dev.streamy.pipelines.EventFactory.Kind;
+import dev.streamy.generator.EventFactory.Expected;
+import dev.streamy.generator.EventFactory.Kind;
 import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;

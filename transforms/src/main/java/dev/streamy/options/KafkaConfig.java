@@ -1,4 +1,4 @@
-package dev.streamy.io;
+package dev.streamy.options;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -13,7 +13,8 @@ import javax.annotation.Nullable;
  * <p>KafkaIO copies every entry of its consumer and producer config into the transform's display
  * data, which runners log and show in their UIs. So streamy splits a passthrough config in two: the
  * public entries go to KafkaIO as usual; the secret ones are handed to the Kafka client only when
- * it is created (see {@link SecretConfigConsumerFactory} and {@link SecretConfigProducerFactory}).
+ * it is created (see io's {@code SecretConfigConsumerFactory} and {@code
+ * SecretConfigProducerFactory}).
  *
  * <p>Text form, as taken by {@link #parse}: {@code key=value} entries separated by commas. A value
  * runs from the first {@code =} to the next unescaped comma, so it may itself contain {@code =},
@@ -21,6 +22,10 @@ import javax.annotation.Nullable;
  * \,} stands for a comma inside a value and {@code \\} for one backslash (so a value can end with a
  * backslash); any other backslash is kept as it is. Keys and values are trimmed; empty entries
  * (e.g. a trailing comma) are ignored. A key cannot contain {@code =}.
+ *
+ * <p>File form, as taken by {@link #load}: a Java properties file, the format of Kafka's own {@code
+ * --command-config client.properties}, so that passwords need not appear on a command line. A value
+ * may be, or contain, {@code ${env:NAME}}: the environment variable's value.
  */
 public final class KafkaConfig {
 
@@ -77,6 +82,70 @@ public final class KafkaConfig {
     }
     add(config, entry, separator, entryNumber);
     return Collections.unmodifiableMap(config);
+  }
+
+  /**
+   * The settings of a properties file ({@code client.properties}), with every {@code ${env:NAME}}
+   * replaced by that environment variable; an empty map when {@code file} is null or blank.
+   *
+   * @throws IllegalArgumentException when the file cannot be read or a variable is not set;
+   *     messages name the file, keys and variables, never values.
+   */
+  public static Map<String, String> load(@Nullable String file) {
+    return load(file, System.getenv());
+  }
+
+  static Map<String, String> load(@Nullable String file, Map<String, String> environment) {
+    Map<String, String> config = new java.util.TreeMap<>();
+    if (file == null || file.isBlank()) {
+      return Collections.unmodifiableMap(config);
+    }
+    java.util.Properties properties = new java.util.Properties();
+    try (java.io.Reader reader =
+        java.nio.file.Files.newBufferedReader(
+            java.nio.file.Path.of(file), java.nio.charset.StandardCharsets.UTF_8)) {
+      properties.load(reader);
+    } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
+      throw new IllegalArgumentException(
+          "cannot read the Kafka client settings file "
+              + file
+              + " ("
+              + e.getClass().getSimpleName()
+              + ")");
+    }
+    for (String key : properties.stringPropertyNames()) {
+      config.put(key.trim(), withEnvironment(key, properties.getProperty(key).trim(), environment));
+    }
+    return Collections.unmodifiableMap(config);
+  }
+
+  private static final java.util.regex.Pattern ENV_REFERENCE =
+      java.util.regex.Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)\\}");
+
+  private static String withEnvironment(String key, String value, Map<String, String> environment) {
+    java.util.regex.Matcher reference = ENV_REFERENCE.matcher(value);
+    StringBuilder out = new StringBuilder();
+    while (reference.find()) {
+      String variable = reference.group(1);
+      String replacement = environment.get(variable);
+      if (replacement == null) {
+        throw new IllegalArgumentException(
+            "Kafka client setting " + key + " refers to ${env:" + variable + "}, which is not set");
+      }
+      reference.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(replacement));
+    }
+    reference.appendTail(out);
+    return out.toString();
+  }
+
+  /**
+   * The settings of {@code file} (see {@link #load}) with the inline {@code k=v,...} settings of
+   * {@code text} (see {@link #parse}) laid over them: what one client is given.
+   */
+  public static Map<String, String> fromFileAndText(@Nullable String file, @Nullable String text) {
+    Map<String, String> merged = new LinkedHashMap<>(load(file));
+    merged.putAll(parse(text));
+    return Collections.unmodifiableMap(merged);
   }
 
   private static void add(
@@ -150,7 +219,8 @@ public final class KafkaConfig {
   }
 
   /** {@code config} with {@code secrets} laid over it: what a Kafka client is finally given. */
-  static Map<String, Object> withSecrets(Map<String, Object> config, Map<String, String> secrets) {
+  public static Map<String, Object> withSecrets(
+      Map<String, Object> config, Map<String, String> secrets) {
     Map<String, Object> merged = new LinkedHashMap<>(config);
     merged.putAll(secrets);
     return merged;

@@ -1,4 +1,4 @@
-package dev.streamy.pipelines;
+package dev.streamy.generator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package dev.streamy.pipelines;
+package dev.streamy.generator;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;

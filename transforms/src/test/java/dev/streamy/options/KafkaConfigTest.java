@@ -1,4 +1,4 @@
-package dev.streamy.io;
+package dev.streamy.options;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
@@ -119,5 +119,41 @@ public class KafkaConfigTest {
             Map.of("sasl.jaas.config", JAAS));
     assertEquals(JAAS, merged.get("sasl.jaas.config"));
     assertEquals("b:1", merged.get("bootstrap.servers"));
+  }
+
+  @Test
+  public void loadsAPropertiesFileWithEnvironmentReferences() throws java.io.IOException {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("client", ".properties");
+    java.nio.file.Files.writeString(
+        file,
+        "# Kafka's own client.properties format\n"
+            + "security.protocol=SASL_SSL\n"
+            + "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required"
+            + " username=\"app\" password=\"${env:STREAMY_TEST_PASSWORD}\";\n");
+    Map<String, String> config =
+        KafkaConfig.load(file.toString(), Map.of("STREAMY_TEST_PASSWORD", "s3cr3t"));
+    assertEquals("SASL_SSL", config.get("security.protocol"));
+    assertTrue(config.get("sasl.jaas.config").endsWith("password=\"s3cr3t\";"));
+
+    IllegalArgumentException unset =
+        assertThrows(
+            IllegalArgumentException.class, () -> KafkaConfig.load(file.toString(), Map.of()));
+    assertEquals(
+        "Kafka client setting sasl.jaas.config refers to ${env:STREAMY_TEST_PASSWORD}, which is not"
+            + " set",
+        unset.getMessage());
+    java.nio.file.Files.delete(file);
+  }
+
+  @Test
+  public void inlineSettingsWinOverTheFile() throws java.io.IOException {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("client", ".properties");
+    java.nio.file.Files.writeString(file, "client.id=from-file\nsecurity.protocol=SSL\n");
+    assertEquals(
+        Map.of("client.id", "inline", "security.protocol", "SSL"),
+        KafkaConfig.fromFileAndText(file.toString(), "client.id=inline"));
+    java.nio.file.Files.delete(file);
+    assertThrows(
+        IllegalArgumentException.class, () -> KafkaConfig.fromFileAndText(file.toString(), ""));
   }
 }

@@ -1,27 +1,16 @@
-package dev.streamy.pipelines;
+package dev.streamy.generator;
 
+import dev.streamy.options.KafkaOptions;
+import dev.streamy.options.TemplateParameter;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.Validation;
 
 /**
  * Options of the event generator ({@link GenerateEvents}). They are parsed like the pipeline's
- * ({@code --name=value}), and {@code bootstrapServers} is shared with {@link IngestOptions} so one
- * flag serves both in the demo.
+ * ({@code --name=value}); {@code bootstrapServers} comes from {@link KafkaOptions}, shared with the
+ * ingest pipeline, so one flag serves both in the demo.
  */
-public interface GeneratorOptions extends PipelineOptions {
-
-  @Description("Kafka bootstrap servers, host:port[,host:port...].")
-  @Validation.Required
-  @TemplateParameter(
-      order = 10,
-      group = "Kafka",
-      regexes = "^[^,\\s]+:[0-9]+(,[^,\\s]+:[0-9]+)*$",
-      example = "broker:9092")
-  String getBootstrapServers();
-
-  void setBootstrapServers(String value);
+public interface GeneratorOptions extends KafkaOptions {
 
   @Description("Kafka topic to produce to.")
   @Default.String("recentchange")

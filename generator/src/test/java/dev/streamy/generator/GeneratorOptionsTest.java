@@ -1,4 +1,4 @@
-package dev.streamy.pipelines;
+package dev.streamy.generator;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
@@ -7,13 +7,8 @@ import static org.junit.Assert.assertThrows;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.Test;
 
-/**
- * The generator's flags: well formed, defaults as documented, and combinable with the pipeline's.
- */
+/** The generator's flags: well formed, defaults as documented. */
 public class GeneratorOptionsTest {
-
-  /** What {@code ./streamy demo} does: one options object for the pipeline and the generator. */
-  public interface Combined extends IngestOptions, GeneratorOptions {}
 
   @Test
   public void defaults() {
@@ -41,15 +36,5 @@ public class GeneratorOptionsTest {
             PipelineOptionsFactory.fromArgs("--count=1")
                 .withValidation()
                 .as(GeneratorOptions.class));
-  }
-
-  @Test
-  public void combinesWithTheIngestOptions() {
-    PipelineOptionsFactory.register(Combined.class);
-    Combined options =
-        PipelineOptionsFactory.fromArgs("--bootstrapServers=h:1", "--inputTopic=t", "--count=5")
-            .as(Combined.class);
-    assertEquals("h:1", options.as(GeneratorOptions.class).getBootstrapServers());
-    assertEquals(5, options.getCount());
   }
 }

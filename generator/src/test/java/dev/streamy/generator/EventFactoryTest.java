@@ -1,4 +1,4 @@
-package dev.streamy.pipelines;
+package dev.streamy.generator;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -29,10 +29,10 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import dev.streamy.pipelines.EventFactory.Expected;
-import dev.streamy.pipelines.EventFactory.GeneratedRecord;
-import dev.streamy.pipelines.EventFactory.Kind;
-import dev.streamy.pipelines.EventFactory.Outcome;
+import dev.streamy.generator.EventFactory.Expected;
+import dev.streamy.generator.EventFactory.GeneratedRecord;
+import dev.streamy.generator.EventFactory.Kind;
+import dev.streamy.generator.EventFactory.Outcome;
 import dev.streamy.transforms.ErrorCode;
 import dev.streamy.transforms.EventTimes;
 import java.io.ByteArrayInputStream;

@@ -1,4 +1,4 @@
-package dev.streamy.pipelines;
+package dev.streamy.options;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -16,7 +16,9 @@ import java.lang.annotation.Target;
 @Target(ElementType.METHOD)
 public @interface TemplateParameter {
 
-  /** A duration as {@link Durations} reads it: 500ms, 30s, 5m, 2h, 7d, 0 or ISO-8601 (PT1M). */
+  /**
+   * A duration as streamy's duration parser reads it: 500ms, 30s, 5m, 2h, 7d, 0 or ISO-8601 (PT1M).
+   */
   String DURATION =
       "^([0-9]+ ?(ms|s|m|h|d)|0|P([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+([.][0-9]+)?S)?)?)$";
 

@@ -1,9 +1,9 @@
-package dev.streamy.pipelines;
+package dev.streamy.generator;
 
-import dev.streamy.io.KafkaConfig;
-import dev.streamy.pipelines.EventFactory.GeneratedRecord;
-import dev.streamy.pipelines.EventFactory.Kind;
-import dev.streamy.pipelines.EventFactory.Outcome;
+import dev.streamy.generator.EventFactory.GeneratedRecord;
+import dev.streamy.generator.EventFactory.Kind;
+import dev.streamy.generator.EventFactory.Outcome;
+import dev.streamy.options.KafkaConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -91,7 +91,8 @@ public final class GenerateEvents {
    */
   public static Summary run(GeneratorOptions options) throws IOException {
     check(options);
-    Map<String, String> extra = KafkaConfig.parse(options.getKafkaProducerConfig());
+    Map<String, String> extra =
+        KafkaConfig.fromFileAndText(options.getKafkaConfigFile(), options.getKafkaProducerConfig());
     Properties producerConfig = producerConfig(options.getBootstrapServers(), extra);
     boolean topicTakesOversized =
         prepareTopic(
