@@ -8,6 +8,7 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import dev.streamy.options.KafkaOptions;
 import dev.streamy.pipelines.IngestPipeline.Settings;
 import dev.streamy.transforms.Contract;
 import java.lang.annotation.Annotation;
@@ -41,10 +42,12 @@ public class IngestOptionsTest {
 
   private static List<Method> getters() {
     List<Method> getters = new ArrayList<>();
-    for (Method method : IngestOptions.class.getDeclaredMethods()) {
-      if (method.getParameterCount() == 0
-          && (method.getName().startsWith("get") || method.getName().startsWith("is"))) {
-        getters.add(method);
+    for (Class<?> declaring : List.of(IngestOptions.class, KafkaOptions.class)) {
+      for (Method method : declaring.getDeclaredMethods()) {
+        if (method.getParameterCount() == 0
+            && (method.getName().startsWith("get") || method.getName().startsWith("is"))) {
+          getters.add(method);
+        }
       }
     }
     return getters;
@@ -69,7 +72,7 @@ public class IngestOptionsTest {
   @Test
   public void everyGetterIsDescribedAndHasADefaultOrIsRequired() {
     List<Method> getters = getters();
-    assertEquals(23, getters.size());
+    assertEquals(24, getters.size());
     for (Method getter : getters) {
       Description description = getter.getAnnotation(Description.class);
       assertTrue(getter.getName() + " has no @Description", description != null);

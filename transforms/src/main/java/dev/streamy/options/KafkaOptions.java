@@ -25,7 +25,7 @@ public interface KafkaOptions extends PipelineOptions {
       "A Java properties file of Kafka client settings (security.protocol, sasl.*, ssl.*), the"
           + " format of Kafka's own --command-config: passwords need not appear on the command"
           + " line. A value may contain ${env:NAME}, the environment variable's value. Settings"
-          + " given inline (--kafkaConsumerConfig, --kafkaProducerConfig) win over the file's.")
+          + " given inline (--kafkaConsumerConfig, --kafkaProducerConfig) win over the file's. Default: none.")
   @TemplateParameter(order = 12, group = "Kafka", example = "/etc/streamy/client.properties")
   String getKafkaConfigFile();
 
