@@ -8,6 +8,7 @@ import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamy.options.KafkaOptions;
 import dev.streamy.pipelines.IngestOptions;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -253,10 +254,17 @@ public class FlexTemplateFilesTest {
     return text.length() > 200 ? text.substring(0, 200) + "..." : text;
   }
 
-  /** The properties an options interface declares itself (not those it inherits). */
+  /**
+   * The properties an options interface declares itself or takes from the shared {@link
+   * KafkaOptions}, not those it inherits from Beam.
+   */
   private static Set<String> optionNames(Class<?> options) {
     Set<String> names = new TreeSet<>();
-    for (Method method : options.getDeclaredMethods()) {
+    List<Method> methods = new java.util.ArrayList<>(List.of(options.getDeclaredMethods()));
+    if (KafkaOptions.class.isAssignableFrom(options)) {
+      methods.addAll(List.of(KafkaOptions.class.getDeclaredMethods()));
+    }
+    for (Method method : methods) {
       if (method.getParameterCount() != 0 || method.isDefault() || method.isSynthetic()) {
         continue;
       }

@@ -9,6 +9,7 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamy.options.KafkaOptions;
 import dev.streamy.pipelines.IngestOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,10 +32,15 @@ public class TemplateMetadataTest {
   }
 
   @Test
-  public void parametersAreTheGettersTheInterfaceDeclares() throws Exception {
+  public void parametersAreTheGettersTheInterfaceAndTheSharedKafkaOptionsDeclare()
+      throws Exception {
     Map<String, JsonNode> parameters = parameters(INGEST);
     assertEquals(
-        IngestOptions.class.getDeclaredMethods().length / 2, parameters.size()); // get + set
+        (IngestOptions.class.getDeclaredMethods().length
+                + KafkaOptions.class.getDeclaredMethods().length)
+            / 2, // get + set
+        parameters.size());
+    assertThat(parameters.keySet(), hasItem("kafkaConfigFile"));
     assertThat(parameters.keySet(), hasItem("bootstrapServers"));
     assertThat(parameters.keySet(), hasItem("icebergCommitInterval"));
     assertThat(parameters.keySet(), not(hasItem("runner")));
