@@ -37,19 +37,46 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class GenerateEvents {
 
+  private static final String PRODUCER_CONFIG_FLAG = "--kafkaProducerConfig=";
+
   private GenerateEvents() {}
 
   public static void main(String[] args) throws IOException {
-    PipelineOptionsFactory.register(GeneratorOptions.class);
     try {
-      GeneratorOptions options =
-          PipelineOptionsFactory.fromArgs(args).withValidation().as(GeneratorOptions.class);
-      run(options);
+      run(parse(args));
     } catch (IllegalArgumentException | IllegalStateException | KafkaException e) {
       // A wrong flag or an unreachable broker: one clear line, not a stack trace.
       System.err.println("generate: " + describe(e));
       System.exit(1);
     }
+  }
+
+  /**
+   * Reads the options from {@code --name=value} arguments. Beam logs the arguments it parses at
+   * DEBUG ("Provided Arguments"), so the inline producer config, which may hold a password, is not
+   * handed to it: it is set on the options afterwards.
+   */
+  static GeneratorOptions parse(String[] args) {
+    List<String> rest = new ArrayList<>();
+    String producerConfig = null;
+    for (String arg : args) {
+      if (!arg.startsWith(PRODUCER_CONFIG_FLAG)) {
+        rest.add(arg);
+      } else if (producerConfig == null) {
+        producerConfig = arg.substring(PRODUCER_CONFIG_FLAG.length());
+      } else {
+        throw new IllegalArgumentException("--kafkaProducerConfig is given more than once");
+      }
+    }
+    PipelineOptionsFactory.register(GeneratorOptions.class);
+    GeneratorOptions options =
+        PipelineOptionsFactory.fromArgs(rest.toArray(String[]::new))
+            .withValidation()
+            .as(GeneratorOptions.class);
+    if (producerConfig != null) {
+      options.setKafkaProducerConfig(producerConfig);
+    }
+    return options;
   }
 
   /** The message of {@code e} and of each of its causes, on one line. */

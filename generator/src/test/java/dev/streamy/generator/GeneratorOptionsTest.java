@@ -46,6 +46,31 @@ public class GeneratorOptionsTest {
   }
 
   @Test
+  public void theCommandLineKeepsTheInlineProducerConfig() {
+    GeneratorOptions options =
+        GenerateEvents.parse(
+            new String[] {
+              "--bootstrapServers=h:1",
+              "--kafkaProducerConfig=acks=1,sasl.jaas.config=x=y;",
+              "--count=3"
+            });
+    assertEquals("acks=1,sasl.jaas.config=x=y;", options.getKafkaProducerConfig());
+    assertEquals(3, options.getCount());
+    assertEquals("h:1", options.getBootstrapServers());
+    IllegalArgumentException twice =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                GenerateEvents.parse(
+                    new String[] {
+                      "--bootstrapServers=h:1",
+                      "--kafkaProducerConfig=a=1",
+                      "--kafkaProducerConfig=a=2"
+                    }));
+    assertEquals("--kafkaProducerConfig is given more than once", twice.getMessage());
+  }
+
+  @Test
   public void aNegativeCountIsRefused() {
     assertRefused("--count must be >= 0, got -1", "--count=-1");
   }
