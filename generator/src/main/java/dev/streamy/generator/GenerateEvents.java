@@ -1,5 +1,6 @@
 package dev.streamy.generator;
 
+import com.google.auto.value.AutoValue;
 import dev.streamy.generator.EventFactory.GeneratedRecord;
 import dev.streamy.generator.EventFactory.Kind;
 import dev.streamy.generator.EventFactory.Outcome;
@@ -10,36 +11,18 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.Config;
-import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -54,20 +37,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class GenerateEvents {
 
-  /** {@code max.message.bytes} of a topic the generator creates: room for oversized records. */
-  static final int TOPIC_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
-
-  private static final long ADMIN_TIMEOUT_SECONDS = 60;
-  private static final int RECORD_OVERHEAD_BYTES = 4 * 1024;
+  private static final String PRODUCER_CONFIG_FLAG = "--kafkaProducerConfig=";
 
   private GenerateEvents() {}
 
   public static void main(String[] args) throws IOException {
-    PipelineOptionsFactory.register(GeneratorOptions.class);
     try {
-      GeneratorOptions options =
-          PipelineOptionsFactory.fromArgs(args).withValidation().as(GeneratorOptions.class);
-      run(options);
+      run(parse(args));
     } catch (IllegalArgumentException | IllegalStateException | KafkaException e) {
       // A wrong flag or an unreachable broker: one clear line, not a stack trace.
       System.err.println("generate: " + describe(e));
@@ -75,7 +51,36 @@ public final class GenerateEvents {
     }
   }
 
-  private static String describe(Throwable e) {
+  /**
+   * Reads the options from {@code --name=value} arguments. Beam logs the arguments it parses at
+   * DEBUG ("Provided Arguments"), so the inline producer config, which may hold a password, is not
+   * handed to it: it is set on the options afterwards.
+   */
+  static GeneratorOptions parse(String[] args) {
+    List<String> rest = new ArrayList<>();
+    String producerConfig = null;
+    for (String arg : args) {
+      if (!arg.startsWith(PRODUCER_CONFIG_FLAG)) {
+        rest.add(arg);
+      } else if (producerConfig == null) {
+        producerConfig = arg.substring(PRODUCER_CONFIG_FLAG.length());
+      } else {
+        throw new IllegalArgumentException("--kafkaProducerConfig is given more than once");
+      }
+    }
+    PipelineOptionsFactory.register(GeneratorOptions.class);
+    GeneratorOptions options =
+        PipelineOptionsFactory.fromArgs(rest.toArray(String[]::new))
+            .withValidation()
+            .as(GeneratorOptions.class);
+    if (producerConfig != null) {
+      options.setKafkaProducerConfig(producerConfig);
+    }
+    return options;
+  }
+
+  /** The message of {@code e} and of each of its causes, on one line. */
+  static String describe(Throwable e) {
     StringBuilder message = new StringBuilder(String.valueOf(e.getMessage()));
     for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
       message.append(": ").append(cause.getMessage());
@@ -86,21 +91,26 @@ public final class GenerateEvents {
   /**
    * Creates the topic when missing, produces {@code count} records and returns what was sent.
    *
+   * @throws IllegalArgumentException for an option out of range, before anything is contacted
    * @throws IllegalStateException when Kafka rejects a record; everything acknowledged before is in
    *     the ledger
    */
   public static Summary run(GeneratorOptions options) throws IOException {
-    check(options);
-    Map<String, String> extra =
+    validate(options);
+    Map<String, String> clientConfig =
         KafkaConfig.fromFileAndText(options.getKafkaConfigFile(), options.getKafkaProducerConfig());
-    Properties producerConfig = producerConfig(options.getBootstrapServers(), extra);
+    Properties producerConfig = producerConfig(options.getBootstrapServers(), clientConfig);
     boolean topicTakesOversized =
-        prepareTopic(
-            options.getBootstrapServers(), extra, options.getTopic(), options.getPartitions());
+        Topics.prepare(
+            options.getBootstrapServers(),
+            clientConfig,
+            options.getTopic(),
+            options.getPartitions());
     long maxRequest =
         Long.parseLong(producerConfig.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
     boolean oversized =
-        topicTakesOversized && maxRequest >= EventFactory.OVERSIZED_BYTES + RECORD_OVERHEAD_BYTES;
+        topicTakesOversized
+            && maxRequest >= EventFactory.OVERSIZED_BYTES + Topics.RECORD_OVERHEAD_BYTES;
     if (!oversized && options.getBadShare() > 0) {
       System.out.println(
           "generate: the topic or max.request.size cannot take values over 1 MiB; no OVERSIZED"
@@ -126,11 +136,8 @@ public final class GenerateEvents {
       for (long i = 0; i < options.getCount() && failure.get() == null; i++) {
         pacer.await();
         GeneratedRecord record = factory.next();
-        ProducerRecord<byte[], byte[]> kafkaRecord =
-            new ProducerRecord<>(
-                options.getTopic(), null, null, record.key(), record.value(), headers(record));
         producer.send(
-            kafkaRecord,
+            producerRecord(options.getTopic(), record),
             (metadata, error) -> {
               if (error != null) {
                 failure.compareAndSet(null, error);
@@ -167,7 +174,12 @@ public final class GenerateEvents {
     return summary;
   }
 
-  private static void check(GeneratorOptions options) {
+  /**
+   * Checks the generator's own options.
+   *
+   * @throws IllegalArgumentException naming the first option out of range and what it allows
+   */
+  static void validate(GeneratorOptions options) {
     if (options.getCount() < 0) {
       throw new IllegalArgumentException("--count must be >= 0, got " + options.getCount());
     }
@@ -179,18 +191,25 @@ public final class GenerateEvents {
       throw new IllegalArgumentException(
           "--partitions must be >= 1, got " + options.getPartitions());
     }
-    double bad = options.getBadShare();
-    double duplicates = options.getDuplicateShare();
-    if (!(bad >= 0 && duplicates >= 0 && bad + duplicates <= 1)) {
+    checkShare("--badShare", options.getBadShare());
+    checkShare("--duplicateShare", options.getDuplicateShare());
+    if (options.getBadShare() + options.getDuplicateShare() > 1) {
       throw new IllegalArgumentException(
-          "--badShare and --duplicateShare must be >= 0 with a sum <= 1, got "
-              + bad
-              + " and "
-              + duplicates);
+          "--badShare + --duplicateShare must be at most 1, got "
+              + options.getBadShare()
+              + " + "
+              + options.getDuplicateShare());
     }
   }
 
-  private static Properties producerConfig(String bootstrapServers, Map<String, String> extra) {
+  private static void checkShare(String option, double share) {
+    if (!(share >= 0 && share <= 1)) {
+      throw new IllegalArgumentException(option + " must be between 0 and 1, got " + share);
+    }
+  }
+
+  private static Properties producerConfig(
+      String bootstrapServers, Map<String, String> clientConfig) {
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "streamy-generator");
@@ -198,171 +217,18 @@ public final class GenerateEvents {
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     // Room for an oversized (TOO_LARGE) record; the pipeline, not the producer, must reject it.
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(TOPIC_MAX_MESSAGE_BYTES));
-    props.putAll(extra);
+    props.put(
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(Topics.TOPIC_MAX_MESSAGE_BYTES));
+    props.putAll(clientConfig);
     return props;
   }
 
-  /**
-   * Creates the topic if it does not exist and tells whether it accepts values over 1 MiB. The
-   * producer is never sent a record the broker would refuse: a refused batch would fail the run.
-   */
-  private static boolean prepareTopic(
-      String bootstrapServers, Map<String, String> extra, String topic, int partitions) {
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(AdminClientConfig.CLIENT_ID_CONFIG, "streamy-generator-admin");
-    // Security settings apply to the admin client too; producer-only keys would only log warnings.
-    extra.forEach(
-        (k, v) -> {
-          if (AdminClientConfig.configNames().contains(k)) {
-            props.put(k, v);
-          }
-        });
-    try (Admin admin = Admin.create(props)) {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ADMIN_TIMEOUT_SECONDS);
-      boolean exists =
-          admin.listTopics().names().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS).contains(topic);
-      boolean createdWithRoom = !exists && createTopic(admin, topic, partitions);
-      awaitLeaders(admin, topic, deadline);
-      return createdWithRoom || takesOversized(admin, topic);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot reach Kafka at " + bootstrapServers, e.getCause());
-    } catch (TimeoutException e) {
-      throw new IllegalStateException(
-          "Kafka at " + bootstrapServers + " did not answer in time", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
-  }
-
-  /** Whether an existing topic's {@code max.message.bytes} has room for an oversized record. */
-  private static boolean takesOversized(Admin admin, String topic)
-      throws InterruptedException, TimeoutException {
-    ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-    try {
-      Config config =
-          admin
-              .describeConfigs(List.of(resource))
-              .all()
-              .get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-              .get(resource);
-      ConfigEntry maxBytes =
-          config == null ? null : config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
-      return maxBytes != null
-          && maxBytes.value() != null
-          && Long.parseLong(maxBytes.value())
-              >= EventFactory.OVERSIZED_BYTES + RECORD_OVERHEAD_BYTES;
-    } catch (ExecutionException | NumberFormatException e) {
-      // Not allowed to read topic configs (ACLs, managed clusters): play safe.
-      return false;
-    }
-  }
-
-  /**
-   * Waits until the leader of every partition serves it. Producing to a partition the broker has
-   * not taken up yet fails the first batch with NOT_LEADER_OR_FOLLOWER; an idempotent producer with
-   * later batches in flight can then spin on OUT_OF_ORDER_SEQUENCE_NUMBER until its delivery
-   * timeout (KAFKA-15591). A ListOffsets answer comes from the leader itself, so it proves the
-   * partition is ready.
-   */
-  private static void awaitLeaders(Admin admin, String topic, long deadline)
-      throws InterruptedException, TimeoutException, ExecutionException {
-    while (true) {
-      try {
-        TopicDescription description =
-            admin
-                .describeTopics(List.of(topic))
-                .allTopicNames()
-                .get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                .get(topic);
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        description
-            .partitions()
-            .forEach(
-                p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-        admin.listOffsets(latest).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        return;
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof RetriableException)) {
-          throw e;
-        }
-      }
-      if (System.nanoTime() - deadline > 0) {
-        throw new TimeoutException("the partitions of topic " + topic + " did not get a leader");
-      }
-      // Metadata of a just-created topic takes a moment to spread: poll until the deadline.
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-    }
-  }
-
-  /** Creates the topic; true when it got room for oversized records, false otherwise. */
-  private static boolean createTopic(Admin admin, String topic, int partitions)
-      throws InterruptedException, TimeoutException, ExecutionException {
-    NewTopic withRoom =
-        new NewTopic(topic, Optional.of(partitions), Optional.empty())
-            .configs(
-                Map.of(
-                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(TOPIC_MAX_MESSAGE_BYTES)));
-    try {
-      admin.createTopics(List.of(withRoom)).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      System.out.println(
-          "generate: created topic " + topic + " with " + partitions + " partitions");
-      return true;
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof TopicExistsException) {
-        return false; // someone else created it meanwhile: its configs decide
-      }
-    }
-    // Some managed clusters refuse topic configs: fall back to the broker's defaults.
-    NewTopic plain = new NewTopic(topic, Optional.of(partitions), Optional.empty());
-    try {
-      admin.createTopics(List.of(plain)).all().get(ADMIN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      System.out.println(
-          "generate: created topic "
-              + topic
-              + " with "
-              + partitions
-              + " partitions (default configs)");
-    } catch (ExecutionException again) {
-      if (!(again.getCause() instanceof TopicExistsException)) {
-        throw again;
-      }
-    }
-    return false;
-  }
-
-  private static List<Header> headers(GeneratedRecord record) {
-    if (record.headers().isEmpty()) {
-      return List.of();
-    }
+  /** The Kafka record: no partition given, so Kafka's partitioner picks it from the key. */
+  private static ProducerRecord<byte[], byte[]> producerRecord(
+      String topic, GeneratedRecord record) {
     List<Header> headers = new ArrayList<>();
     record.headers().forEach((k, v) -> headers.add(new RecordHeader(k, v)));
-    return headers;
-  }
-
-  /** Spaces sends evenly at {@code rate} per second, catching up at most one second of backlog. */
-  static final class Pacer {
-    private final long intervalNanos;
-    private long next;
-
-    Pacer(double rate) {
-      this.intervalNanos = rate <= 0 ? 0 : (long) (1e9 / rate);
-      this.next = System.nanoTime();
-    }
-
-    void await() {
-      if (intervalNanos == 0) {
-        return;
-      }
-      long now = System.nanoTime();
-      while (next - now > 0) {
-        LockSupport.parkNanos(next - now);
-        now = System.nanoTime();
-      }
-      next = Math.max(next, now - TimeUnit.SECONDS.toNanos(1)) + intervalNanos;
-    }
+    return new ProducerRecord<>(topic, null, null, record.key(), record.value(), headers);
   }
 
   /** Counts of acknowledged records; written by the producer's I/O thread. */
@@ -382,7 +248,7 @@ public final class GenerateEvents {
       }
       Map<Kind, Long> kinds = new EnumMap<>(Kind.class);
       kinds.putAll(byKind);
-      return new Summary(
+      return Summary.of(
           sent,
           Collections.unmodifiableMap(byExpected),
           Collections.unmodifiableMap(kinds),
@@ -394,17 +260,30 @@ public final class GenerateEvents {
    * What a run sent: acknowledged records in total, by expected outcome ({@code EVENT}, {@code
    * DEDUPED}, {@code DLQ:<CODE>}) and by kind.
    */
-  public record Summary(
-      long sent, Map<String, Long> byExpected, Map<Kind, Long> byKind, double seconds) {
+  @AutoValue
+  public abstract static class Summary {
+
+    public abstract long sent();
+
+    public abstract Map<String, Long> byExpected();
+
+    public abstract Map<Kind, Long> byKind();
+
+    public abstract double seconds();
+
+    static Summary of(
+        long sent, Map<String, Long> byExpected, Map<Kind, Long> byKind, double seconds) {
+      return new AutoValue_GenerateEvents_Summary(sent, byExpected, byKind, seconds);
+    }
 
     /** Acknowledged records per second of the run. */
     public double recordsPerSecond() {
-      return seconds > 0 ? sent / seconds : 0;
+      return seconds() > 0 ? sent() / seconds() : 0;
     }
 
     /** Records expected to end in the dead-letter queue. */
     public long deadLetters() {
-      return byKind.entrySet().stream()
+      return byKind().entrySet().stream()
           .filter(e -> e.getKey().expected().outcome() == Outcome.DLQ)
           .mapToLong(Map.Entry::getValue)
           .sum();
@@ -413,26 +292,27 @@ public final class GenerateEvents {
     /** The one-line report printed at the end of a run. */
     public String line(@Nullable String topic) {
       StringBuilder codes = new StringBuilder();
-      byExpected.forEach(
-          (expected, n) -> {
-            if (expected.startsWith("DLQ:")) {
-              codes
-                  .append(codes.length() == 0 ? "" : ", ")
-                  .append(expected.substring(4))
-                  .append(' ')
-                  .append(n);
-            }
-          });
+      byExpected()
+          .forEach(
+              (expected, n) -> {
+                if (expected.startsWith("DLQ:")) {
+                  codes
+                      .append(codes.length() == 0 ? "" : ", ")
+                      .append(expected.substring(4))
+                      .append(' ')
+                      .append(n);
+                }
+              });
       return String.format(
           Locale.ROOT,
           "generate: sent %,d records to %s in %.1f s (%,.0f records/s): EVENT %,d, DEDUPED %,d,"
               + " DLQ %,d (%s)",
-          sent,
+          sent(),
           topic,
-          seconds,
+          seconds(),
           recordsPerSecond(),
-          byExpected.getOrDefault("EVENT", 0L),
-          byExpected.getOrDefault("DEDUPED", 0L),
+          byExpected().getOrDefault("EVENT", 0L),
+          byExpected().getOrDefault("DEDUPED", 0L),
           deadLetters(),
           codes.length() == 0 ? "none" : codes);
     }

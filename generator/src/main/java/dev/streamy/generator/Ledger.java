@@ -3,7 +3,7 @@ package dev.streamy.generator;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.auto.value.AutoValue;
 import dev.streamy.generator.EventFactory.Expected;
 import dev.streamy.generator.EventFactory.Kind;
 import java.io.BufferedReader;
@@ -31,7 +31,6 @@ import javax.annotation.Nullable;
  */
 public final class Ledger {
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final JsonFactory JSON = new JsonFactory();
 
   private Ledger() {}
@@ -41,22 +40,39 @@ public final class Ledger {
    * writes it ({@code EVENT}, {@code DEDUPED}, {@code DLQ:<CODE>}) so it compares directly with
    * error-code strings read back from the sinks; {@link #expectedOutcome()} gives it typed.
    */
-  public record Entry(
-      int partition, long offset, Kind kind, String expected, @Nullable String eventId) {
+  @AutoValue
+  public abstract static class Entry {
 
-    public Entry {
+    public abstract int partition();
+
+    public abstract long offset();
+
+    public abstract Kind kind();
+
+    public abstract String expected();
+
+    public abstract @Nullable String eventId();
+
+    /**
+     * An entry as read from a ledger line.
+     *
+     * @throws IllegalArgumentException when {@code expected} is not a well-formed expectation
+     */
+    public static Entry create(
+        int partition, long offset, Kind kind, String expected, @Nullable String eventId) {
       Objects.requireNonNull(kind, "kind");
       Expected.parse(Objects.requireNonNull(expected, "expected")); // well formed or throws
+      return new AutoValue_Ledger_Entry(partition, offset, kind, expected, eventId);
     }
 
     /** An entry for a record of {@code kind}, expecting what the kind expects. */
     public static Entry of(int partition, long offset, Kind kind, @Nullable String eventId) {
-      return new Entry(partition, offset, kind, kind.expected().toString(), eventId);
+      return create(partition, offset, kind, kind.expected().toString(), eventId);
     }
 
     /** {@link #expected()}, typed. */
     public Expected expectedOutcome() {
-      return Expected.parse(expected);
+      return Expected.parse(expected());
     }
 
     /** The line of this entry, without the line break. */
@@ -64,11 +80,11 @@ public final class Ledger {
       StringWriter out = new StringWriter();
       try (JsonGenerator json = JSON.createGenerator(out)) {
         json.writeStartObject();
-        json.writeNumberField("partition", partition);
-        json.writeNumberField("offset", offset);
-        json.writeStringField("kind", kind.name());
-        json.writeStringField("expected", expected);
-        json.writeStringField("eventId", eventId);
+        json.writeNumberField("partition", partition());
+        json.writeNumberField("offset", offset());
+        json.writeStringField("kind", kind().name());
+        json.writeStringField("expected", expected());
+        json.writeStringField("eventId", eventId());
         json.writeEndObject();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -79,9 +95,9 @@ public final class Ledger {
     /** Reads one ledger line. */
     public static Entry fromJson(String line) {
       try {
-        JsonNode node = MAPPER.readTree(line);
+        JsonNode node = Json.MAPPER.readTree(line);
         JsonNode id = node.path("eventId");
-        return new Entry(
+        return create(
             node.get("partition").asInt(),
             node.get("offset").asLong(),
             Kind.valueOf(node.get("kind").asText()),

@@ -35,6 +35,7 @@ import dev.streamy.generator.EventFactory.Kind;
 import dev.streamy.generator.EventFactory.Outcome;
 import dev.streamy.transforms.ErrorCode;
 import dev.streamy.transforms.EventTimes;
+import dev.streamy.transforms.JsonParsing;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,6 +56,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
+import org.apache.avro.file.DataFileReader;
+import org.apache.avro.file.SeekableByteArrayInput;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
@@ -195,6 +200,57 @@ public class EventFactoryTest {
   }
 
   @Test
+  public void theParserGivesEachParseStageKindItsCode() {
+    JsonParsing parser =
+        JsonParsing.withLimits(JsonParsing.DEFAULT_MAX_BYTES, JsonParsing.DEFAULT_MAX_DEPTH);
+    Set<ErrorCode> parseStage =
+        Set.of(
+            ErrorCode.EMPTY_PAYLOAD,
+            ErrorCode.PARSE_ERROR,
+            ErrorCode.SCHEMA_INVALID,
+            ErrorCode.ENCODING_ERROR,
+            ErrorCode.WRONG_FORMAT,
+            ErrorCode.TOO_LARGE,
+            ErrorCode.TOO_DEEP,
+            ErrorCode.DUPLICATE_KEY);
+    int checked = 0;
+    for (Kind kind : Kind.badKinds()) {
+      if (!parseStage.contains(kind.expected().code())) {
+        continue;
+      }
+      EventFactory factory = factory(100 + kind.ordinal());
+      int count = kind == Kind.OVERSIZED ? EventFactory.MAX_OVERSIZED : 20;
+      for (int i = 0; i < count; i++) {
+        assertEquals(
+            kind + " #" + i,
+            kind.expected().code(),
+            parser.parse(factory.next(kind).value()).code());
+        checked++;
+      }
+    }
+    assertThat(checked, greaterThan(300));
+  }
+
+  @Test
+  public void theAvroRecordIsAContainerAvroReads() throws IOException {
+    EventFactory factory = factory(9);
+    for (int i = 0; i < 20; i++) {
+      GeneratedRecord record = factory.next(Kind.AVRO_CONTAINER);
+      byte[] v = record.value();
+      assertArrayEquals(new byte[] {'O', 'b', 'j', 1}, Arrays.copyOf(v, 4));
+      try (DataFileReader<GenericRecord> reader =
+          new DataFileReader<>(new SeekableByteArrayInput(v), new GenericDatumReader<>())) {
+        assertEquals("RecentChange", reader.getSchema().getName());
+        assertEquals("null", reader.getMetaString("avro.codec"));
+        assertTrue(reader.hasNext());
+        GenericRecord avro = reader.next();
+        assertFalse("one record", reader.hasNext());
+        assertGoodEvent(STRICT.readTree(avro.get("json").toString()), record);
+      }
+    }
+  }
+
+  @Test
   public void oversizedRecordsAreCapped() {
     EventFactory factory = factory(1);
     for (int i = 0; i < EventFactory.MAX_OVERSIZED; i++) {
@@ -296,7 +352,7 @@ public class EventFactoryTest {
     assertEquals("DEDUPED", Kind.DUPLICATE.expected().toString());
     assertThrows(IllegalArgumentException.class, () -> Expected.parse("DLQ"));
     assertThrows(
-        IllegalArgumentException.class, () -> new Expected(Outcome.EVENT, ErrorCode.TS_LATE));
+        IllegalArgumentException.class, () -> Expected.of(Outcome.EVENT, ErrorCode.TS_LATE));
   }
 
   @Test
@@ -310,9 +366,9 @@ public class EventFactoryTest {
 
   @Test
   public void titlesBecomeMediaWikiUrls() {
-    assertEquals("Portal:%E7%94%B5%E5%BD%B1", EventFactory.encodeTitle("Portal:电影"));
-    assertEquals("EFL_Championship", EventFactory.encodeTitle("EFL Championship"));
-    assertEquals("A%26B%3F", EventFactory.encodeTitle("A&B?"));
+    assertEquals("Portal:%E7%94%B5%E5%BD%B1", MediaWikiText.encodeTitle("Portal:电影"));
+    assertEquals("EFL_Championship", MediaWikiText.encodeTitle("EFL Championship"));
+    assertEquals("A%26B%3F", MediaWikiText.encodeTitle("A&B?"));
   }
 
   // ---------------------------------------------------------------------------------------------

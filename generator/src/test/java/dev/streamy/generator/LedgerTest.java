@@ -27,7 +27,7 @@ public class LedgerTest {
     List<Entry> entries =
         List.of(
             Entry.of(0, 17, Kind.GOOD, "0416300b-980c-45bb-b0a2-c9d7a9e2b7eb"),
-            new Entry(2, 0, Kind.DUPLICATE, "DEDUPED", "0416300b-980c-45bb-b0a2-c9d7a9e2b7eb"),
+            Entry.create(2, 0, Kind.DUPLICATE, "DEDUPED", "0416300b-980c-45bb-b0a2-c9d7a9e2b7eb"),
             Entry.of(1, 5, Kind.TOMBSTONE, null),
             Entry.of(1, 6, Kind.ID_NOT_UUID, "evt-\"quoted\"\\"));
     try (Ledger.Writer writer = Ledger.create(path)) {
@@ -52,7 +52,8 @@ public class LedgerTest {
   @Test
   public void refusesAMalformedExpectation() {
     assertThrows(
-        IllegalArgumentException.class, () -> new Entry(0, 0, Kind.GOOD, "DLQ:NOT_A_CODE", null));
+        IllegalArgumentException.class,
+        () -> Entry.create(0, 0, Kind.GOOD, "DLQ:NOT_A_CODE", null));
   }
 
   @Test

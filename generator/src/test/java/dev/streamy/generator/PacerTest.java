@@ -12,7 +12,7 @@ public class PacerTest {
 
   @Test
   public void neverFasterThanTheRate() {
-    GenerateEvents.Pacer pacer = new GenerateEvents.Pacer(2_000);
+    Pacer pacer = new Pacer(2_000);
     long start = System.nanoTime();
     for (int i = 0; i < 201; i++) {
       pacer.await();
@@ -24,7 +24,7 @@ public class PacerTest {
 
   @Test
   public void zeroMeansUnlimited() {
-    GenerateEvents.Pacer pacer = new GenerateEvents.Pacer(0);
+    Pacer pacer = new Pacer(0);
     long start = System.nanoTime();
     for (int i = 0; i < 100_000; i++) {
       pacer.await();

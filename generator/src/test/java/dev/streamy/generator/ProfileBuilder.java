@@ -29,20 +29,19 @@ import java.util.regex.Pattern;
  *
  * <p>The profile holds distributions and small vocabularies (wikis with their servers, type and
  * namespace mix, bot share, user names, title words, comment snippets, length quantiles, log
- * actions), never whole events. {@link EventFactory} composes new events from it. Rebuild it from
- * the repository root with:
+ * actions), never whole events. {@link GoodEvents} composes new events from it ({@link Profile}
+ * reads it). Rebuild it from the repository root with:
  *
  * <pre>
- * mvn -o -q -pl pipelines test-compile dependency:build-classpath \
+ * mvn -o -q -pl generator -am test-compile dependency:build-classpath \
  *   -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
- * java -cp "pipelines/target/test-classes:pipelines/target/classes:$(cat pipelines/target/test-classpath.txt)" \
- *   dev.streamy.pipelines.ProfileBuilder ../shared/data/wikimedia-recentchange-real.ndjson \
+ * java -cp "generator/target/test-classes:generator/target/classes:$(cat generator/target/test-classpath.txt)" \
+ *   dev.streamy.generator.ProfileBuilder ../shared/data/wikimedia-recentchange-real.ndjson \
  *   generator/src/main/resources/generator/recentchange-profile.json
  * </pre>
  *
- * <p>Not {@code exec:java}: the module's exec configuration pins the ingest pipeline's main class.
- * The output is deterministic for a given input (sorted, capped), so a rebuild without new data is
- * a no-op diff.
+ * <p>The output is deterministic for a given input (sorted, capped), so a rebuild without new data
+ * is a no-op diff.
  */
 public final class ProfileBuilder {
 
@@ -105,7 +104,7 @@ public final class ProfileBuilder {
     ObjectNode profile = f.objectNode();
     profile.put(
         "about",
-        "Statistical profile of Wikimedia recentchange events for dev.streamy.pipelines"
+        "Statistical profile of Wikimedia recentchange events for dev.streamy.generator"
             + ".EventFactory, derived by ProfileBuilder (see its Javadoc to rebuild). Holds"
             + " distributions and vocabularies, not events.");
     profile.put("source", ndjson.getFileName().toString());
