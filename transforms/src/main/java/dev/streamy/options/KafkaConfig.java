@@ -13,8 +13,7 @@ import javax.annotation.Nullable;
  * <p>KafkaIO copies every entry of its consumer and producer config into the transform's display
  * data, which runners log and show in their UIs. So streamy splits a passthrough config in two: the
  * public entries go to KafkaIO as usual; the secret ones are handed to the Kafka client only when
- * it is created (see io's {@code SecretConfigConsumerFactory} and {@code
- * SecretConfigProducerFactory}).
+ * it is created (see io's {@code SecretConfigFactory}).
  *
  * <p>Text and file forms are read by {@link KeyValueConfig}: {@code k=v,...} on the command line,
  * or a Java properties file (Kafka's own {@code client.properties}) whose values may contain {@code
