@@ -325,7 +325,12 @@ public abstract class WriteIceberg extends PTransform<PCollection<Row>, IcebergW
     }
   }
 
-  private static String checkName(String what, String name) {
+  /**
+   * {@code name} when it is a namespace or table name streamy accepts.
+   *
+   * @throws IllegalArgumentException naming {@code what} and the allowed pattern otherwise
+   */
+  public static String checkName(String what, String name) {
     if (name == null || !NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(what + " must match " + NAME.pattern() + ", got: " + name);
     }

@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 
 import dev.streamy.options.KafkaConfig;
 import dev.streamy.transforms.SourceRecord;
+import dev.streamy.transforms.testing.Displayed;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;

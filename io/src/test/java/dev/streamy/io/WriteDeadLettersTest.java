@@ -16,6 +16,7 @@ import dev.streamy.transforms.ErrorCode;
 import dev.streamy.transforms.SourceRecord;
 import dev.streamy.transforms.Stage;
 import dev.streamy.transforms.StreamyCounters;
+import dev.streamy.transforms.testing.Displayed;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
