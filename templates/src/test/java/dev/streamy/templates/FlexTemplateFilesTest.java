@@ -253,10 +253,19 @@ public class FlexTemplateFilesTest {
     return text.length() > 200 ? text.substring(0, 200) + "..." : text;
   }
 
-  /** The properties an options interface declares itself (not those it inherits). */
+  /**
+   * The properties an options interface declares itself or inherits from streamy's shared options
+   * interfaces (such as {@code KafkaOptions}), not those of Beam's own.
+   */
   private static Set<String> optionNames(Class<?> options) {
     Set<String> names = new TreeSet<>();
-    for (Method method : options.getDeclaredMethods()) {
+    List<Method> methods = new ArrayList<>(List.of(options.getDeclaredMethods()));
+    for (Class<?> shared : options.getInterfaces()) {
+      if (shared.getName().startsWith("dev.streamy.")) {
+        methods.addAll(List.of(shared.getDeclaredMethods()));
+      }
+    }
+    for (Method method : methods) {
       if (method.getParameterCount() != 0 || method.isDefault() || method.isSynthetic()) {
         continue;
       }
