@@ -94,7 +94,14 @@ public abstract class Settings implements Serializable {
         .setDeadLetterTopic(deadLetterTopic(options.getDeadLetterTopic(), inputTopic))
         .setSink(sink)
         .setIcebergCatalog(
-            sink.writesIceberg() ? catalog(options, output, catalogProperties) : null)
+            sink.writesIceberg()
+                ? catalog(
+                    options.getIcebergCatalogType(),
+                    blankToNull(options.getIcebergCatalogUri()),
+                    blankToNull(options.getIcebergWarehouse()),
+                    output,
+                    catalogProperties)
+                : null)
         .setIcebergNamespace(
             option(
                 "icebergNamespace",
@@ -265,14 +272,16 @@ public abstract class Settings implements Serializable {
 
   /** REST at its URI, or Hadoop with its warehouse under the output, with extra properties. */
   private static IcebergCatalogSettings catalog(
-      IngestOptions options, String output, Map<String, String> properties) {
-    String uri = blankToNull(options.getIcebergCatalogUri());
-    String warehouse = blankToNull(options.getIcebergWarehouse());
-    if (options.getIcebergCatalogType() == IcebergCatalogSettings.Type.REST && uri == null) {
+      IcebergCatalogSettings.Type type,
+      @Nullable String uri,
+      @Nullable String warehouse,
+      String output,
+      Map<String, String> properties) {
+    if (type == IcebergCatalogSettings.Type.REST && uri == null) {
       throw new IllegalArgumentException("--icebergCatalogType=rest needs --icebergCatalogUri");
     }
     IcebergCatalogSettings catalog =
-        options.getIcebergCatalogType() == IcebergCatalogSettings.Type.REST
+        type == IcebergCatalogSettings.Type.REST
             ? IcebergCatalogSettings.rest(uri, warehouse)
             : IcebergCatalogSettings.hadoop(warehouse != null ? warehouse : output + "/warehouse");
     return option("icebergCatalogProperties", () -> catalog.withProperties(properties));

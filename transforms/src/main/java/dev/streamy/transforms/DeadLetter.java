@@ -9,10 +9,8 @@ import java.util.HexFormat;
 import java.util.List;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
-import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
-import org.apache.beam.sdk.schemas.SchemaRegistry;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
 import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
 import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
@@ -117,11 +115,7 @@ public abstract class DeadLetter implements Serializable {
 
   /** The coder of dead letters: Beam's schema coder of {@link #SCHEMA}. */
   public static SchemaCoder<DeadLetter> coder() {
-    try {
-      return SchemaRegistry.createDefault().getSchemaCoder(DeadLetter.class);
-    } catch (NoSuchSchemaException e) {
-      throw new IllegalStateException("DeadLetter has a schema by annotation", e);
-    }
+    return SchemaCoders.of(DeadLetter.class);
   }
 
   @SchemaFieldNumber("0")

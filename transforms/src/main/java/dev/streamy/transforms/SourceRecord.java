@@ -5,9 +5,7 @@ import java.io.Serializable;
 import java.util.List;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
-import org.apache.beam.sdk.schemas.NoSuchSchemaException;
 import org.apache.beam.sdk.schemas.SchemaCoder;
-import org.apache.beam.sdk.schemas.SchemaRegistry;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
 import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
 import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
@@ -48,11 +46,7 @@ public abstract class SourceRecord implements Serializable {
 
   /** The coder of source records: Beam's schema coder, as every stage sets it. */
   public static SchemaCoder<SourceRecord> coder() {
-    try {
-      return SchemaRegistry.createDefault().getSchemaCoder(SourceRecord.class);
-    } catch (NoSuchSchemaException e) {
-      throw new IllegalStateException("SourceRecord has a schema by annotation", e);
-    }
+    return SchemaCoders.of(SourceRecord.class);
   }
 
   @SchemaFieldNumber("0")
