@@ -53,34 +53,36 @@ public final class DeadLetterHeaders {
 
   /** The original headers, then the {@code dlq.*} metadata, in that order. */
   public static List<SourceRecord.Header> of(DeadLetter deadLetter) {
-    List<SourceRecord.Header> headers = new ArrayList<>(deadLetter.headers);
+    List<SourceRecord.Header> headers = new ArrayList<>(deadLetter.getHeaders());
     metadata(deadLetter)
         .forEach(
             (key, value) ->
-                headers.add(new SourceRecord.Header(key, value.getBytes(StandardCharsets.UTF_8))));
+                headers.add(
+                    SourceRecord.Header.create(key, value.getBytes(StandardCharsets.UTF_8))));
     return headers;
   }
 
   /** The {@code dlq.*} headers as text, in a fixed order; optional ones only when set. */
   public static Map<String, String> metadata(DeadLetter d) {
     Map<String, String> out = new LinkedHashMap<>();
-    out.put(STAGE, d.stage);
-    out.put(ERROR_CODE, d.errorCode);
-    out.put(ERROR_MESSAGE, d.message);
-    out.put(VIOLATIONS, violationsJson(d.violations));
-    out.put(SOURCE_TOPIC, d.topic);
-    out.put(SOURCE_PARTITION, Integer.toString(d.partition));
-    out.put(SOURCE_OFFSET, Long.toString(d.offset));
-    out.put(SOURCE_TIMESTAMP, iso(d.timestamp));
-    putIfSet(out, EVENT_ID, d.eventId);
-    out.put(VALUE_SIZE, Long.toString(d.valueSize));
-    putIfSet(out, VALUE_SHA256, d.valueSha256);
-    out.put(VALUE_TRUNCATED, Boolean.toString(d.valueTruncated));
-    putIfSet(out, PIPELINE, d.pipeline);
-    putIfSet(out, PIPELINE_VERSION, d.pipelineVersion);
-    out.put(PROCESSING_TIME, iso(d.processingTime));
-    if (d.stack != null && !d.stack.isEmpty()) {
-      out.put(STACK, cap(d.stack, MAX_STACK_CHARS));
+    out.put(STAGE, d.getStage());
+    out.put(ERROR_CODE, d.getErrorCode());
+    out.put(ERROR_MESSAGE, d.getMessage());
+    out.put(VIOLATIONS, violationsJson(d.getViolations()));
+    out.put(SOURCE_TOPIC, d.getTopic());
+    out.put(SOURCE_PARTITION, Integer.toString(d.getPartition()));
+    out.put(SOURCE_OFFSET, Long.toString(d.getOffset()));
+    out.put(SOURCE_TIMESTAMP, iso(d.getTimestamp()));
+    putIfSet(out, EVENT_ID, d.getEventId());
+    out.put(VALUE_SIZE, Long.toString(d.getValueSize()));
+    putIfSet(out, VALUE_SHA256, d.getValueSha256());
+    out.put(VALUE_TRUNCATED, Boolean.toString(d.isValueTruncated()));
+    putIfSet(out, PIPELINE, d.getPipeline());
+    putIfSet(out, PIPELINE_VERSION, d.getPipelineVersion());
+    out.put(PROCESSING_TIME, iso(d.getProcessingTime()));
+    String stack = d.getStack();
+    if (stack != null && !stack.isEmpty()) {
+      out.put(STACK, cap(stack, MAX_STACK_CHARS));
     }
     return Collections.unmodifiableMap(out);
   }
@@ -92,9 +94,9 @@ public final class DeadLetterHeaders {
       json.writeStartArray();
       for (DeadLetter.Violation v : violations) {
         json.writeStartObject();
-        json.writeStringField("path", v.path);
-        json.writeStringField("code", v.code);
-        json.writeStringField("reason", v.reason);
+        json.writeStringField("path", v.getPath());
+        json.writeStringField("code", v.getCode());
+        json.writeStringField("reason", v.getReason());
         json.writeEndObject();
       }
       json.writeEndArray();

@@ -1,5 +1,9 @@
 package dev.streamy.io;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import com.google.auto.value.AutoValue;
+import dev.streamy.options.Choices;
 import dev.streamy.options.KafkaConfig;
 import java.io.Serializable;
 import java.util.Collections;
@@ -23,19 +27,33 @@ import org.apache.iceberg.CatalogUtil;
  * KafkaConfig#REDACTED} by {@link #toString} and {@link #redactedProperties}, the only forms meant
  * for logs and display data.
  */
-public final class IcebergCatalogSettings implements Serializable {
-
-  private static final long serialVersionUID = 1L;
+@AutoValue
+public abstract class IcebergCatalogSettings implements Serializable {
 
   /** Name the catalog is registered under inside the pipeline. */
   public static final String CATALOG_NAME = "streamy";
 
-  /** The kinds of catalog streamy can write to. */
+  /**
+   * The kinds of catalog streamy can write to. As the type of the {@code --icebergCatalogType}
+   * option it is written in lower case ({@code --icebergCatalogType=rest}), any case accepted.
+   */
   public enum Type {
     /** Table metadata in files under the warehouse; fine for one writer at a time, no server. */
     HADOOP,
     /** An Iceberg REST catalog server (Polaris, Nessie, Gravitino, Lakekeeper, ...). */
-    REST
+    REST;
+
+    /** The type {@code text} names, as {@code --icebergCatalogType} reads it. */
+    @JsonCreator
+    public static Type fromOption(String text) {
+      return Choices.parse(Type.class, "icebergCatalogType", text);
+    }
+
+    /** How the option writes it: {@code hadoop}, {@code rest}. */
+    @JsonValue
+    public String text() {
+      return Choices.text(this);
+    }
   }
 
   /** Catalog properties this class sets itself, which extra properties may not override. */
@@ -50,28 +68,12 @@ public final class IcebergCatalogSettings implements Serializable {
   private static final List<String> EXTRA_SECRET_KEY_PARTS =
       List.of("access-key", "accesskey", "authorization", "sas-token", "signature");
 
-  private final Type type;
-  private final @Nullable String warehouse;
-  private final @Nullable String uri;
-  private final LinkedHashMap<String, String> properties;
-
-  private IcebergCatalogSettings(
-      Type type,
-      @Nullable String warehouse,
-      @Nullable String uri,
-      LinkedHashMap<String, String> properties) {
-    this.type = type;
-    this.warehouse = warehouse;
-    this.uri = uri;
-    this.properties = properties;
-  }
-
   /** A Hadoop catalog whose tables live under {@code warehouse} (a local folder or a URI). */
   public static IcebergCatalogSettings hadoop(String warehouse) {
     if (warehouse == null || warehouse.isBlank()) {
       throw new IllegalArgumentException("A Hadoop catalog needs a warehouse location");
     }
-    return new IcebergCatalogSettings(Type.HADOOP, warehouse, null, new LinkedHashMap<>());
+    return new AutoValue_IcebergCatalogSettings(Type.HADOOP, warehouse, null, Map.of());
   }
 
   /**
@@ -83,7 +85,7 @@ public final class IcebergCatalogSettings implements Serializable {
       throw new IllegalArgumentException("A REST catalog needs a uri");
     }
     String trimmedWarehouse = warehouse == null || warehouse.isBlank() ? null : warehouse;
-    return new IcebergCatalogSettings(Type.REST, trimmedWarehouse, uri, new LinkedHashMap<>());
+    return new AutoValue_IcebergCatalogSettings(Type.REST, trimmedWarehouse, uri, Map.of());
   }
 
   /**
@@ -95,7 +97,7 @@ public final class IcebergCatalogSettings implements Serializable {
    *     values.
    */
   public IcebergCatalogSettings withProperties(Map<String, String> extra) {
-    LinkedHashMap<String, String> merged = new LinkedHashMap<>(properties);
+    Map<String, String> merged = new LinkedHashMap<>(getProperties());
     extra.forEach(
         (key, value) -> {
           if (key == null || key.isBlank()) {
@@ -107,20 +109,18 @@ public final class IcebergCatalogSettings implements Serializable {
           }
           merged.put(key, Objects.requireNonNull(value, () -> "Catalog property " + key));
         });
-    return new IcebergCatalogSettings(type, warehouse, uri, merged);
+    return new AutoValue_IcebergCatalogSettings(
+        getType(), getWarehouse(), getUri(), Collections.unmodifiableMap(merged));
   }
 
-  public Type type() {
-    return type;
-  }
+  public abstract Type getType();
 
-  public @Nullable String warehouse() {
-    return warehouse;
-  }
+  public abstract @Nullable String getWarehouse();
 
-  public @Nullable String uri() {
-    return uri;
-  }
+  public abstract @Nullable String getUri();
+
+  /** The extra catalog properties, secrets included: never log them. */
+  abstract Map<String, String> getProperties();
 
   /**
    * Whether a catalog property holds a secret: everything {@link KafkaConfig#isSecret} calls one
@@ -138,14 +138,14 @@ public final class IcebergCatalogSettings implements Serializable {
   /** Every catalog property, secrets included: give this to a catalog, never to a log. */
   public Map<String, String> catalogProperties() {
     Map<String, String> all = new LinkedHashMap<>();
-    all.put(CatalogUtil.ICEBERG_CATALOG_TYPE, type.name().toLowerCase(Locale.ROOT));
-    if (warehouse != null) {
-      all.put(CatalogProperties.WAREHOUSE_LOCATION, warehouse);
+    all.put(CatalogUtil.ICEBERG_CATALOG_TYPE, getType().text());
+    if (getWarehouse() != null) {
+      all.put(CatalogProperties.WAREHOUSE_LOCATION, getWarehouse());
     }
-    if (uri != null) {
-      all.put(CatalogProperties.URI, uri);
+    if (getUri() != null) {
+      all.put(CatalogProperties.URI, getUri());
     }
-    all.putAll(properties);
+    all.putAll(getProperties());
     return Collections.unmodifiableMap(all);
   }
 
@@ -168,23 +168,7 @@ public final class IcebergCatalogSettings implements Serializable {
         .build();
   }
 
-  @Override
-  public boolean equals(@Nullable Object other) {
-    if (!(other instanceof IcebergCatalogSettings)) {
-      return false;
-    }
-    IcebergCatalogSettings that = (IcebergCatalogSettings) other;
-    return type == that.type
-        && Objects.equals(warehouse, that.warehouse)
-        && Objects.equals(uri, that.uri)
-        && properties.equals(that.properties);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(type, warehouse, uri, properties);
-  }
-
+  /** Secrets redacted: the only text form meant for logs. */
   @Override
   public String toString() {
     return "IcebergCatalogSettings" + redactedProperties();

@@ -1,5 +1,6 @@
 package dev.streamy.io;
 
+import com.google.auto.value.AutoValue;
 import dev.streamy.options.KafkaConfig;
 import dev.streamy.transforms.SourceRecord;
 import java.util.ArrayList;
@@ -49,42 +50,58 @@ import org.joda.time.Instant;
  * when it is created and are kept out of KafkaIO's config, so they never show in display data. With
  * a consumer group, offsets are committed when a checkpoint is finalized, never automatically.
  */
-public final class ReadKafkaRecords extends PTransform<PBegin, PCollection<SourceRecord>> {
+@AutoValue
+public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<SourceRecord>> {
 
   /** The out-of-orderness allowed when {@link #withEventTime} is not called. */
   public static final Duration DEFAULT_MAX_OUT_OF_ORDERNESS = Duration.standardSeconds(30);
-
-  private final String bootstrapServers;
-  private final String topic;
-  private final Map<String, String> consumerConfig;
-  private final long maxRecords;
-  private final @Nullable List<String> eventTimePath;
-  private final Duration maxOutOfOrderness;
-  private final @Nullable String consumerGroup;
-
-  private ReadKafkaRecords(
-      String bootstrapServers,
-      String topic,
-      Map<String, String> consumerConfig,
-      long maxRecords,
-      @Nullable List<String> eventTimePath,
-      Duration maxOutOfOrderness,
-      @Nullable String consumerGroup) {
-    this.bootstrapServers = bootstrapServers;
-    this.topic = topic;
-    this.consumerConfig = consumerConfig;
-    this.maxRecords = maxRecords;
-    this.eventTimePath = eventTimePath;
-    this.maxOutOfOrderness = maxOutOfOrderness;
-    this.consumerGroup = consumerGroup;
-  }
 
   /** Reads {@code topic} from the cluster at {@code bootstrapServers} ({@code host:port,...}). */
   public static ReadKafkaRecords from(String bootstrapServers, String topic) {
     requireText(bootstrapServers, "bootstrapServers");
     requireText(topic, "topic");
-    return new ReadKafkaRecords(
-        bootstrapServers, topic, Map.of(), 0, null, DEFAULT_MAX_OUT_OF_ORDERNESS, null);
+    return new AutoValue_ReadKafkaRecords.Builder()
+        .setBootstrapServers(bootstrapServers)
+        .setTopic(topic)
+        .setConsumerConfig(Map.of())
+        .setMaxRecords(0)
+        .setMaxOutOfOrderness(DEFAULT_MAX_OUT_OF_ORDERNESS)
+        .build();
+  }
+
+  abstract String getBootstrapServers();
+
+  abstract String getTopic();
+
+  abstract Map<String, String> getConsumerConfig();
+
+  abstract long getMaxRecords();
+
+  abstract @Nullable List<String> getEventTimePath();
+
+  abstract Duration getMaxOutOfOrderness();
+
+  abstract @Nullable String getConsumerGroup();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setBootstrapServers(String bootstrapServers);
+
+    abstract Builder setTopic(String topic);
+
+    abstract Builder setConsumerConfig(Map<String, String> consumerConfig);
+
+    abstract Builder setMaxRecords(long maxRecords);
+
+    abstract Builder setEventTimePath(@Nullable List<String> eventTimePath);
+
+    abstract Builder setMaxOutOfOrderness(Duration maxOutOfOrderness);
+
+    abstract Builder setConsumerGroup(@Nullable String consumerGroup);
+
+    abstract ReadKafkaRecords build();
   }
 
   /**
@@ -107,26 +124,12 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollection<Sourc
       throw new IllegalArgumentException(
           "enable.auto.commit must stay false: offsets are committed on checkpoint finalize");
     }
-    return new ReadKafkaRecords(
-        bootstrapServers,
-        topic,
-        new LinkedHashMap<>(config),
-        maxRecords,
-        eventTimePath,
-        maxOutOfOrderness,
-        consumerGroup);
+    return toBuilder().setConsumerConfig(new LinkedHashMap<>(config)).build();
   }
 
   /** Stops after {@code maxRecords} records (a bounded read); 0 or less reads forever. */
   public ReadKafkaRecords withMaxRecords(long maxRecords) {
-    return new ReadKafkaRecords(
-        bootstrapServers,
-        topic,
-        consumerConfig,
-        maxRecords,
-        eventTimePath,
-        maxOutOfOrderness,
-        consumerGroup);
+    return toBuilder().setMaxRecords(maxRecords).build();
   }
 
   /**
@@ -141,27 +144,16 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollection<Sourc
     if (maxOutOfOrderness.isShorterThan(Duration.ZERO)) {
       throw new IllegalArgumentException("maxOutOfOrderness must not be negative");
     }
-    return new ReadKafkaRecords(
-        bootstrapServers,
-        topic,
-        consumerConfig,
-        maxRecords,
-        List.copyOf(eventTimePath),
-        maxOutOfOrderness,
-        consumerGroup);
+    return toBuilder()
+        .setEventTimePath(List.copyOf(eventTimePath))
+        .setMaxOutOfOrderness(maxOutOfOrderness)
+        .build();
   }
 
   /** Reads as consumer group {@code groupId} and commits offsets when checkpoints finalize. */
   public ReadKafkaRecords withConsumerGroup(String groupId) {
     requireText(groupId, "groupId");
-    return new ReadKafkaRecords(
-        bootstrapServers,
-        topic,
-        consumerConfig,
-        maxRecords,
-        eventTimePath,
-        maxOutOfOrderness,
-        groupId);
+    return toBuilder().setConsumerGroup(groupId).build();
   }
 
   /**
@@ -172,8 +164,8 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollection<Sourc
   @Override
   public PCollection<SourceRecord> expand(PBegin input) {
     PCollection<KafkaRecord<byte[], byte[]>> records;
-    if (maxRecords <= 0) {
-      records = input.apply("ReadFromKafka", kafkaRead().withTopic(topic));
+    if (getMaxRecords() <= 0) {
+      records = input.apply("ReadFromKafka", kafkaRead().withTopic(getTopic()));
     } else {
       PCollectionList<KafkaRecord<byte[], byte[]>> partitions =
           PCollectionList.empty(input.getPipeline());
@@ -194,18 +186,18 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollection<Sourc
   }
 
   private Map<TopicPartition, Long> partitionQuotas() {
-    Map<String, Object> config = new HashMap<>(consumerConfig);
-    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Map<String, Object> config = new HashMap<>(getConsumerConfig());
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, getBootstrapServers());
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    if (consumerGroup != null) {
-      config.put(ConsumerConfig.GROUP_ID_CONFIG, consumerGroup);
+    if (getConsumerGroup() != null) {
+      config.put(ConsumerConfig.GROUP_ID_CONFIG, getConsumerGroup());
     }
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       return PartitionQuotas.allocate(
           PartitionQuotas.available(
-              consumer, topic, config.containsKey(ConsumerConfig.GROUP_ID_CONFIG)),
-          maxRecords);
+              consumer, getTopic(), config.containsKey(ConsumerConfig.GROUP_ID_CONFIG)),
+          getMaxRecords());
     }
   }
 
@@ -213,14 +205,15 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollection<Sourc
   KafkaIO.Read<byte[], byte[]> kafkaRead() {
     Map<String, Object> updates = new LinkedHashMap<>();
     updates.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    updates.putAll(KafkaConfig.publicPart(consumerConfig));
+    updates.putAll(KafkaConfig.publicPart(getConsumerConfig()));
     updates.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    if (consumerGroup != null) {
-      updates.put(ConsumerConfig.GROUP_ID_CONFIG, consumerGroup);
+    if (getConsumerGroup() != null) {
+      updates.put(ConsumerConfig.GROUP_ID_CONFIG, getConsumerGroup());
     }
+    List<String> eventTimePath = getEventTimePath();
     KafkaIO.Read<byte[], byte[]> read =
         KafkaIO.<byte[], byte[]>read()
-            .withBootstrapServers(bootstrapServers)
+            .withBootstrapServers(getBootstrapServers())
             .withKeyDeserializerAndCoder(
                 ByteArrayDeserializer.class, NullableCoder.of(ByteArrayCoder.of()))
             .withValueDeserializerAndCoder(
@@ -229,11 +222,11 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollection<Sourc
             .withTimestampPolicyFactory(
                 new EventTimePolicyFactory(
                     new EventTimeFn(
-                        eventTimePath == null ? null : new EventTimeScanner(eventTimePath)),
-                    maxOutOfOrderness));
-    Map<String, String> secrets = KafkaConfig.secretPart(consumerConfig);
+                        eventTimePath == null ? null : EventTimeScanner.of(eventTimePath)),
+                    getMaxOutOfOrderness()));
+    Map<String, String> secrets = KafkaConfig.secretPart(getConsumerConfig());
     if (!secrets.isEmpty()) {
-      read = read.withConsumerFactoryFn(new SecretConfigConsumerFactory(secrets));
+      read = read.withConsumerFactoryFn(SecretConfigFactory.consumers(secrets));
     }
     if (updates.containsKey(ConsumerConfig.GROUP_ID_CONFIG)) {
       read = read.commitOffsetsInFinalize();
@@ -245,16 +238,18 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollection<Sourc
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .add(DisplayData.item("bootstrapServers", bootstrapServers))
-        .add(DisplayData.item("topic", topic))
-        .add(DisplayData.item("maxRecords", maxRecords))
-        .add(DisplayData.item("maxOutOfOrderness", maxOutOfOrderness))
+        .add(DisplayData.item("bootstrapServers", getBootstrapServers()))
+        .add(DisplayData.item("topic", getTopic()))
+        .add(DisplayData.item("maxRecords", getMaxRecords()))
+        .add(DisplayData.item("maxOutOfOrderness", getMaxOutOfOrderness()))
         .add(
             DisplayData.item(
                 "eventTimePath",
-                eventTimePath == null ? "(kafka timestamp)" : eventTimePath.toString()))
-        .addIfNotNull(DisplayData.item("consumerGroup", consumerGroup))
-        .add(DisplayData.item("consumerConfig", KafkaConfig.redacted(consumerConfig).toString()));
+                getEventTimePath() == null ? "(kafka timestamp)" : getEventTimePath().toString()))
+        .addIfNotNull(DisplayData.item("consumerGroup", getConsumerGroup()))
+        .add(
+            DisplayData.item(
+                "consumerConfig", KafkaConfig.redacted(getConsumerConfig()).toString()));
   }
 
   private static void requireText(@Nullable String value, String name) {
@@ -370,10 +365,10 @@ public final class ReadKafkaRecords extends PTransform<PBegin, PCollection<Sourc
     List<SourceRecord.Header> headers = new ArrayList<>();
     if (record.getHeaders() != null) {
       for (Header header : record.getHeaders()) {
-        headers.add(new SourceRecord.Header(header.key(), header.value()));
+        headers.add(SourceRecord.Header.create(header.key(), header.value()));
       }
     }
-    return new SourceRecord(
+    return SourceRecord.create(
         record.getTopic(),
         record.getPartition(),
         record.getOffset(),

@@ -1,5 +1,6 @@
 package dev.streamy.io;
 
+import com.google.auto.value.AutoValue;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.regex.Pattern;
@@ -25,14 +26,12 @@ import org.apache.beam.sdk.transforms.windowing.PaneInfo;
  * a name. Files of the global window go to {@code global/<prefix>-global-pane-...}. Names use only
  * {@code [A-Za-z0-9._=/-]}.
  */
-public final class WindowedFileNaming implements FileIO.Write.FileNaming {
+@AutoValue
+public abstract class WindowedFileNaming implements FileIO.Write.FileNaming {
 
   private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
   private static final Pattern SUFFIX = Pattern.compile("(\\.[A-Za-z0-9]{1,16}){0,2}");
   private static final Pattern ALLOWED = Pattern.compile("[A-Za-z0-9._=/-]+");
-
-  private final String prefix;
-  private final String suffix;
 
   /**
    * Names files {@code <prefix>-<window>-pane-<n>-shard-<i>-of-<n><suffix>}.
@@ -40,7 +39,7 @@ public final class WindowedFileNaming implements FileIO.Write.FileNaming {
    * @param prefix letters, digits, {@code _ . -}, starting with a letter or digit, at most 64
    * @param suffix e.g. {@code .parquet}, or empty
    */
-  public WindowedFileNaming(String prefix, String suffix) {
+  public static WindowedFileNaming of(String prefix, String suffix) {
     if (!PREFIX.matcher(prefix).matches() || prefix.contains("..")) {
       throw new IllegalArgumentException(
           "File prefix must match " + PREFIX.pattern() + " and not contain '..': " + prefix);
@@ -48,9 +47,12 @@ public final class WindowedFileNaming implements FileIO.Write.FileNaming {
     if (!SUFFIX.matcher(suffix).matches()) {
       throw new IllegalArgumentException("File suffix must match " + SUFFIX.pattern());
     }
-    this.prefix = prefix;
-    this.suffix = suffix;
+    return new AutoValue_WindowedFileNaming(prefix, suffix);
   }
+
+  abstract String getPrefix();
+
+  abstract String getSuffix();
 
   @Override
   public String getFilename(
@@ -62,13 +64,13 @@ public final class WindowedFileNaming implements FileIO.Write.FileNaming {
     String name =
         folderOf(window)
             + "/"
-            + prefix
+            + getPrefix()
             + "-"
             + labelOf(window)
             + "-pane-"
             + pane.getIndex()
             + String.format("-shard-%05d-of-%05d", shardIndex, numShards)
-            + suffix
+            + getSuffix()
             + (compression == null ? "" : compression.getSuggestedSuffix());
     if (!ALLOWED.matcher(name).matches() || name.contains("..")) {
       // Every part above is validated or generated from numbers; this guards future edits.
@@ -130,6 +132,6 @@ public final class WindowedFileNaming implements FileIO.Write.FileNaming {
 
   @Override
   public String toString() {
-    return "WindowedFileNaming{" + prefix + ", " + suffix + "}";
+    return "WindowedFileNaming{" + getPrefix() + ", " + getSuffix() + "}";
   }
 }

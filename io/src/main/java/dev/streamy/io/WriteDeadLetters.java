@@ -1,8 +1,10 @@
 package dev.streamy.io;
 
+import com.google.auto.value.AutoValue;
 import dev.streamy.options.KafkaConfig;
 import dev.streamy.transforms.DeadLetter;
 import dev.streamy.transforms.SourceRecord;
+import dev.streamy.transforms.StreamyCounters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,7 +21,6 @@ import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.transforms.Convert;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -57,58 +58,70 @@ import org.joda.time.Instant;
  * late event's dead letter is never itself dropped as late data by the file write; the folders
  * therefore tell when a record failed, not its event time.
  *
- * <p>Counts {@code streamy/dead_letters_written}, once per dead letter handed to the sinks.
+ * <p>Counts {@link StreamyCounters#DEAD_LETTERS_WRITTEN}, once per dead letter handed to the sinks.
  */
-public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, PDone> {
-
-  /** Metrics namespace of streamy's counters. */
-  public static final String NAMESPACE = "streamy";
-
-  /** Counter of dead letters handed to the sinks. */
-  public static final String WRITTEN_COUNTER = "dead_letters_written";
+@AutoValue
+public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, PDone> {
 
   /** Length of the processing-time windows that group dead letters into files, by default. */
   public static final Duration DEFAULT_FILE_WINDOW = Duration.standardMinutes(1);
 
   private static final Duration FILE_LATENESS = Duration.standardHours(1);
 
-  private final String pipelineName;
-  private final String pipelineVersion;
-  private final @Nullable String directory;
-  private final int numShards;
-  private final Duration fileWindow;
-  private final @Nullable String bootstrapServers;
-  private final @Nullable String topic;
-  private final Map<String, String> producerConfig;
-  private final @Nullable WriteIceberg iceberg;
-
-  private WriteDeadLetters(
-      String pipelineName,
-      String pipelineVersion,
-      @Nullable String directory,
-      int numShards,
-      Duration fileWindow,
-      @Nullable String bootstrapServers,
-      @Nullable String topic,
-      Map<String, String> producerConfig,
-      @Nullable WriteIceberg iceberg) {
-    this.pipelineName = pipelineName;
-    this.pipelineVersion = pipelineVersion;
-    this.directory = directory;
-    this.numShards = numShards;
-    this.fileWindow = fileWindow;
-    this.bootstrapServers = bootstrapServers;
-    this.topic = topic;
-    this.producerConfig = producerConfig;
-    this.iceberg = iceberg;
-  }
-
   /** A sink that stamps dead letters as written by {@code pipelineName} {@code pipelineVersion}. */
   public static WriteDeadLetters stampedAs(String pipelineName, String pipelineVersion) {
     requireText(pipelineName, "pipelineName");
     requireText(pipelineVersion, "pipelineVersion");
-    return new WriteDeadLetters(
-        pipelineName, pipelineVersion, null, 1, DEFAULT_FILE_WINDOW, null, null, Map.of(), null);
+    return new AutoValue_WriteDeadLetters.Builder()
+        .setPipelineName(pipelineName)
+        .setPipelineVersion(pipelineVersion)
+        .setNumShards(1)
+        .setFileWindow(DEFAULT_FILE_WINDOW)
+        .setProducerConfig(Map.of())
+        .build();
+  }
+
+  abstract String getPipelineName();
+
+  abstract String getPipelineVersion();
+
+  abstract @Nullable String getDirectory();
+
+  abstract int getNumShards();
+
+  abstract Duration getFileWindow();
+
+  abstract @Nullable String getBootstrapServers();
+
+  abstract @Nullable String getTopic();
+
+  abstract Map<String, String> getProducerConfig();
+
+  abstract @Nullable WriteIceberg getIceberg();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setPipelineName(String pipelineName);
+
+    abstract Builder setPipelineVersion(String pipelineVersion);
+
+    abstract Builder setDirectory(@Nullable String directory);
+
+    abstract Builder setNumShards(int numShards);
+
+    abstract Builder setFileWindow(Duration fileWindow);
+
+    abstract Builder setBootstrapServers(@Nullable String bootstrapServers);
+
+    abstract Builder setTopic(@Nullable String topic);
+
+    abstract Builder setProducerConfig(Map<String, String> producerConfig);
+
+    abstract Builder setIceberg(@Nullable WriteIceberg iceberg);
+
+    abstract WriteDeadLetters build();
   }
 
   /**
@@ -119,16 +132,7 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
     if (numShards < 1) {
       throw new IllegalArgumentException("numShards must be at least 1");
     }
-    return new WriteDeadLetters(
-        pipelineName,
-        pipelineVersion,
-        directory,
-        numShards,
-        fileWindow,
-        bootstrapServers,
-        topic,
-        producerConfig,
-        iceberg);
+    return toBuilder().setDirectory(directory).setNumShards(numShards).build();
   }
 
   /** Groups dead letters into files per {@code window} of processing time (default 1 minute). */
@@ -136,16 +140,7 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
     if (!window.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("The file window must be positive");
     }
-    return new WriteDeadLetters(
-        pipelineName,
-        pipelineVersion,
-        directory,
-        numShards,
-        window,
-        bootstrapServers,
-        topic,
-        producerConfig,
-        iceberg);
+    return toBuilder().setFileWindow(window).build();
   }
 
   /**
@@ -169,26 +164,33 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
     }
     requireValue(producerConfig, ProducerConfig.ACKS_CONFIG, "all", "-1");
     requireValue(producerConfig, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    return new WriteDeadLetters(
-        pipelineName,
-        pipelineVersion,
-        directory,
-        numShards,
-        fileWindow,
-        bootstrapServers,
-        topic,
-        new LinkedHashMap<>(producerConfig),
-        iceberg);
+    return toBuilder()
+        .setBootstrapServers(bootstrapServers)
+        .setTopic(topic)
+        .setProducerConfig(new LinkedHashMap<>(producerConfig))
+        .build();
+  }
+
+  /**
+   * Also writes the dead letters to an Iceberg table, one row per dead letter (payload as binary);
+   * create the table first with {@link WriteIceberg#ensureTable} and {@link DeadLetter#SCHEMA}.
+   */
+  public WriteDeadLetters toIceberg(WriteIceberg table) {
+    return toBuilder().setIceberg(table).build();
   }
 
   @Override
   public PDone expand(PCollection<DeadLetter> input) {
+    String directory = getDirectory();
+    String topic = getTopic();
+    WriteIceberg iceberg = getIceberg();
     if (directory == null && topic == null && iceberg == null) {
       throw new IllegalStateException(
           "WriteDeadLetters needs a sink: call toFiles(...), toTopic(...) and/or toIceberg(...)");
     }
     PCollection<DeadLetter> stamped =
-        input.apply("StampPipeline", ParDo.of(new StampFn(pipelineName, pipelineVersion)));
+        input.apply(
+            "StampPipeline", ParDo.of(new StampFn(getPipelineName(), getPipelineVersion())));
     if (topic != null) {
       stamped
           .apply("ToDlqRecords", ParDo.of(new ToProducerRecordFn(topic)))
@@ -201,7 +203,7 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
               .apply("AtProcessingTime", ParDo.of(new AtProcessingTimeFn()))
               .apply(
                   "FileWindows",
-                  Window.<DeadLetter>into(FixedWindows.of(fileWindow))
+                  Window.<DeadLetter>into(FixedWindows.of(getFileWindow()))
                       .triggering(
                           AfterWatermark.pastEndOfWindow()
                               .withLateFirings(AfterPane.elementCountAtLeast(1)))
@@ -210,8 +212,8 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
               .apply("ToRows", Convert.toRows());
       rows.apply(
           "WriteDlqFiles",
-          WriteParquet.to(directory, rows.getSchema())
-              .withNumShards(numShards)
+          WriteParquet.to(directory, DeadLetter.SCHEMA)
+              .withNumShards(getNumShards())
               .withPrefix("dead-letters"));
     }
     if (iceberg != null) {
@@ -220,41 +222,24 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
     return PDone.in(input.getPipeline());
   }
 
-  /**
-   * Also writes the dead letters to an Iceberg table, one row per dead letter (payload as binary);
-   * create the table first with {@link WriteIceberg#ensureTable}.
-   */
-  public WriteDeadLetters toIceberg(WriteIceberg table) {
-    return new WriteDeadLetters(
-        pipelineName,
-        pipelineVersion,
-        directory,
-        numShards,
-        fileWindow,
-        bootstrapServers,
-        topic,
-        producerConfig,
-        table);
-  }
-
   /** The KafkaIO write this transform applies; its config holds no secret. */
   KafkaIO.WriteRecords<byte[], byte[]> kafkaWrite() {
-    if (bootstrapServers == null || topic == null) {
+    if (getBootstrapServers() == null || getTopic() == null) {
       throw new IllegalStateException("No DLQ topic configured");
     }
-    Map<String, Object> updates = new LinkedHashMap<>(KafkaConfig.publicPart(producerConfig));
+    Map<String, Object> updates = new LinkedHashMap<>(KafkaConfig.publicPart(getProducerConfig()));
     updates.put(ProducerConfig.ACKS_CONFIG, "all");
     updates.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     KafkaIO.WriteRecords<byte[], byte[]> write =
         KafkaIO.<byte[], byte[]>writeRecords()
-            .withBootstrapServers(bootstrapServers)
-            .withTopic(topic)
+            .withBootstrapServers(getBootstrapServers())
+            .withTopic(getTopic())
             .withKeySerializer(ByteArraySerializer.class)
             .withValueSerializer(ByteArraySerializer.class)
             .withProducerConfigUpdates(updates);
-    Map<String, String> secrets = KafkaConfig.secretPart(producerConfig);
+    Map<String, String> secrets = KafkaConfig.secretPart(getProducerConfig());
     if (!secrets.isEmpty()) {
-      write = write.withProducerFactoryFn(new SecretConfigProducerFactory(secrets));
+      write = write.withProducerFactoryFn(SecretConfigFactory.producers(secrets));
     }
     return write;
   }
@@ -263,25 +248,28 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .add(DisplayData.item("pipelineName", pipelineName))
-        .add(DisplayData.item("pipelineVersion", pipelineVersion))
-        .addIfNotNull(DisplayData.item("directory", directory))
-        .add(DisplayData.item("numShards", numShards))
-        .add(DisplayData.item("fileWindow", fileWindow))
-        .addIfNotNull(DisplayData.item("bootstrapServers", bootstrapServers))
-        .addIfNotNull(DisplayData.item("topic", topic))
-        .add(DisplayData.item("producerConfig", KafkaConfig.redacted(producerConfig).toString()));
+        .add(DisplayData.item("pipelineName", getPipelineName()))
+        .add(DisplayData.item("pipelineVersion", getPipelineVersion()))
+        .addIfNotNull(DisplayData.item("directory", getDirectory()))
+        .add(DisplayData.item("numShards", getNumShards()))
+        .add(DisplayData.item("fileWindow", getFileWindow()))
+        .addIfNotNull(DisplayData.item("bootstrapServers", getBootstrapServers()))
+        .addIfNotNull(DisplayData.item("topic", getTopic()))
+        .add(
+            DisplayData.item(
+                "producerConfig", KafkaConfig.redacted(getProducerConfig()).toString()));
   }
 
   /** The DLQ record of a dead letter: original key, value and headers, then {@code dlq.*}. */
   static ProducerRecord<byte[], byte[]> toProducerRecord(String topic, DeadLetter deadLetter) {
     RecordHeaders headers = new RecordHeaders();
     for (SourceRecord.Header header : DeadLetterHeaders.of(deadLetter)) {
-      headers.add(header.key, header.value);
+      headers.add(header.getKey(), header.getValue());
     }
     // No partition and no timestamp: the key picks the partition, and the broker's time keeps an
     // old source timestamp from making the DLQ record due for deletion at once.
-    return new ProducerRecord<>(topic, null, null, deadLetter.key, deadLetter.value, headers);
+    return new ProducerRecord<>(
+        topic, null, null, deadLetter.getKey(), deadLetter.getValue(), headers);
   }
 
   private static void requireText(@Nullable String value, String name) {
@@ -308,7 +296,7 @@ public final class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, 
   private static final class StampFn extends DoFn<DeadLetter, DeadLetter> {
     private final String name;
     private final String version;
-    private final Counter written = Metrics.counter(NAMESPACE, WRITTEN_COUNTER);
+    private final Counter written = StreamyCounters.counter(StreamyCounters.DEAD_LETTERS_WRITTEN);
 
     StampFn(String name, String version) {
       this.name = name;

@@ -1,5 +1,6 @@
 package dev.streamy.io;
 
+import com.google.auto.value.AutoValue;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -49,7 +50,8 @@ import org.joda.time.Duration;
  * alone: within one JVM, two writes to the same table name in different catalogs mix up their
  * tables. Give every table a distinct name.
  */
-public final class WriteIceberg extends PTransform<PCollection<Row>, IcebergWriteResult> {
+@AutoValue
+public abstract class WriteIceberg extends PTransform<PCollection<Row>, IcebergWriteResult> {
 
   /** Table property values written by {@link #ensureTable}. */
   public static final String FORMAT_VERSION = "2";
@@ -57,29 +59,39 @@ public final class WriteIceberg extends PTransform<PCollection<Row>, IcebergWrit
   /** Namespace and table names: the allow-list streamy accepts (no dots, slashes or spaces). */
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
 
-  private final IcebergCatalogSettings catalog;
-  private final String namespace;
-  private final String table;
-  private final @Nullable Duration commitInterval;
-
-  private WriteIceberg(
-      IcebergCatalogSettings catalog,
-      String namespace,
-      String table,
-      @Nullable Duration commitInterval) {
-    this.catalog = catalog;
-    this.namespace = namespace;
-    this.table = table;
-    this.commitInterval = commitInterval;
-  }
-
   /** Appends to table {@code namespace.table} of {@code catalog}. */
   public static WriteIceberg to(IcebergCatalogSettings catalog, String namespace, String table) {
     if (catalog == null) {
       throw new IllegalArgumentException("catalog must not be null");
     }
-    return new WriteIceberg(
-        catalog, checkName("namespace", namespace), checkName("table", table), null);
+    return new AutoValue_WriteIceberg.Builder()
+        .setCatalog(catalog)
+        .setNamespace(checkName("namespace", namespace))
+        .setTable(checkName("table", table))
+        .build();
+  }
+
+  abstract IcebergCatalogSettings getCatalog();
+
+  abstract String getNamespace();
+
+  abstract String getTable();
+
+  abstract @Nullable Duration getCommitInterval();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setCatalog(IcebergCatalogSettings catalog);
+
+    abstract Builder setNamespace(String namespace);
+
+    abstract Builder setTable(String table);
+
+    abstract Builder setCommitInterval(@Nullable Duration commitInterval);
+
+    abstract WriteIceberg build();
   }
 
   /**
@@ -90,12 +102,12 @@ public final class WriteIceberg extends PTransform<PCollection<Row>, IcebergWrit
     if (interval == null || !interval.isLongerThan(Duration.ZERO)) {
       throw new IllegalArgumentException("commit interval must be positive");
     }
-    return new WriteIceberg(catalog, namespace, table, interval);
+    return toBuilder().setCommitInterval(interval).build();
   }
 
   /** The table written to, as {@code namespace.table}. */
   public String tableName() {
-    return namespace + "." + table;
+    return getNamespace() + "." + getTable();
   }
 
   @Override
@@ -104,7 +116,9 @@ public final class WriteIceberg extends PTransform<PCollection<Row>, IcebergWrit
       throw new IllegalArgumentException("WriteIceberg needs rows with a Beam schema");
     }
     IcebergIO.WriteRows write =
-        IcebergIO.writeRows(catalog.toBeamConfig()).to(TableIdentifier.of(namespace, table));
+        IcebergIO.writeRows(getCatalog().toBeamConfig())
+            .to(TableIdentifier.of(getNamespace(), getTable()));
+    Duration commitInterval = getCommitInterval();
     if (input.isBounded() == PCollection.IsBounded.UNBOUNDED) {
       if (commitInterval == null) {
         throw new IllegalArgumentException(
@@ -133,9 +147,9 @@ public final class WriteIceberg extends PTransform<PCollection<Row>, IcebergWrit
     super.populateDisplayData(builder);
     builder
         .add(DisplayData.item("table", tableName()))
-        .add(DisplayData.item("catalogType", catalog.type().name()))
-        .addIfNotNull(DisplayData.item("commitInterval", commitInterval));
-    catalog
+        .add(DisplayData.item("catalogType", getCatalog().getType().name()))
+        .addIfNotNull(DisplayData.item("commitInterval", getCommitInterval()));
+    getCatalog()
         .redactedProperties()
         .forEach((key, value) -> builder.add(DisplayData.item("catalog." + key, value)));
   }
@@ -311,7 +325,12 @@ public final class WriteIceberg extends PTransform<PCollection<Row>, IcebergWrit
     }
   }
 
-  private static String checkName(String what, String name) {
+  /**
+   * {@code name} when it is a namespace or table name streamy accepts.
+   *
+   * @throws IllegalArgumentException naming {@code what} and the allowed pattern otherwise
+   */
+  public static String checkName(String what, String name) {
     if (name == null || !NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(what + " must match " + NAME.pattern() + ", got: " + name);
     }

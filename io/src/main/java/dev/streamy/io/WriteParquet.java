@@ -1,5 +1,6 @@
 package dev.streamy.io;
 
+import com.google.auto.value.AutoValue;
 import java.util.Map;
 import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
 import org.apache.beam.sdk.io.FileIO;
@@ -30,24 +31,13 @@ import org.apache.beam.sdk.values.Row;
  * <p>The input's windowing decides when files are written: each pane of each window becomes its own
  * files. An unbounded input must therefore be windowed (or triggered) before this transform.
  */
-public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesResult<Void>> {
+@AutoValue
+public abstract class WriteParquet extends PTransform<PCollection<Row>, WriteFilesResult<Void>> {
 
   /** Folder FileIO creates under the output directory for files being written. */
   public static final String TEMP_FOLDER = ".temp-beam";
 
   private static final String SUFFIX = ".parquet";
-
-  private final String directory;
-  private final Schema schema;
-  private final int numShards;
-  private final String prefix;
-
-  private WriteParquet(String directory, Schema schema, int numShards, String prefix) {
-    this.directory = directory;
-    this.schema = schema;
-    this.numShards = numShards;
-    this.prefix = prefix;
-  }
 
   /**
    * Writes rows of {@code schema} under {@code directory}: a local folder or any Beam FileSystem
@@ -57,9 +47,35 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     if (directory == null || directory.isBlank()) {
       throw new IllegalArgumentException("directory must not be empty");
     }
-    String trimmed =
-        directory.endsWith("/") ? directory.substring(0, directory.length() - 1) : directory;
-    return new WriteParquet(trimmed, schema, 1, "part");
+    return new AutoValue_WriteParquet.Builder()
+        .setDirectory(directory)
+        .setSchema(schema)
+        .setNumShards(1)
+        .setPrefix("part")
+        .build();
+  }
+
+  abstract String getDirectory();
+
+  abstract Schema getSchema();
+
+  abstract int getNumShards();
+
+  abstract String getPrefix();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setDirectory(String directory);
+
+    abstract Builder setSchema(Schema schema);
+
+    abstract Builder setNumShards(int numShards);
+
+    abstract Builder setPrefix(String prefix);
+
+    abstract WriteParquet build();
   }
 
   /** Writes each window's pane in exactly {@code numShards} files. */
@@ -67,17 +83,18 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
     if (numShards < 1) {
       throw new IllegalArgumentException("numShards must be at least 1");
     }
-    return new WriteParquet(directory, schema, numShards, prefix);
+    return toBuilder().setNumShards(numShards).build();
   }
 
   /** Starts every file name with {@code prefix} (see {@link WindowedFileNaming}). */
   public WriteParquet withPrefix(String prefix) {
-    new WindowedFileNaming(prefix, SUFFIX); // validates
-    return new WriteParquet(directory, schema, numShards, prefix);
+    WindowedFileNaming.of(prefix, SUFFIX); // validates
+    return toBuilder().setPrefix(prefix).build();
   }
 
   @Override
   public WriteFilesResult<Void> expand(PCollection<Row> input) {
+    Schema schema = getSchema();
     if (input.hasSchema() && !input.getSchema().assignableTo(schema)) {
       throw new IllegalArgumentException(
           "Rows of schema " + input.getSchema() + " cannot be written as " + schema);
@@ -91,17 +108,17 @@ public final class WriteParquet extends PTransform<PCollection<Row>, WriteFilesR
                 ParquetIO.sink(avroSchema)
                     // Standard 3-level lists, as Spark, Trino, DuckDB and Iceberg write them.
                     .withConfiguration(Map.of("parquet.avro.write-old-list-structure", "false")))
-            .to(directory)
-            .withNaming(new WindowedFileNaming(prefix, SUFFIX))
-            .withNumShards(numShards));
+            .to(getDirectory())
+            .withNaming(WindowedFileNaming.of(getPrefix(), SUFFIX))
+            .withNumShards(getNumShards()));
   }
 
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .add(DisplayData.item("directory", directory))
-        .add(DisplayData.item("prefix", prefix))
-        .add(DisplayData.item("numShards", numShards));
+        .add(DisplayData.item("directory", getDirectory()))
+        .add(DisplayData.item("prefix", getPrefix()))
+        .add(DisplayData.item("numShards", getNumShards()));
   }
 }

@@ -32,7 +32,7 @@ public class DeadLetterHeadersTest {
   static final Instant PROCESSING_TIME = Instant.parse("2024-08-22T13:01:00Z");
 
   static SourceRecord source() {
-    return new SourceRecord(
+    return SourceRecord.create(
         "recentchange",
         3,
         42L,
@@ -40,21 +40,21 @@ public class DeadLetterHeadersTest {
         KEY,
         VALUE,
         List.of(
-            new SourceRecord.Header("trace", "t-1".getBytes(StandardCharsets.UTF_8)),
-            new SourceRecord.Header("empty", null),
-            new SourceRecord.Header("trace", "t-2".getBytes(StandardCharsets.UTF_8))));
+            SourceRecord.Header.create("trace", "t-1".getBytes(StandardCharsets.UTF_8)),
+            SourceRecord.Header.create("empty", null),
+            SourceRecord.Header.create("trace", "t-2".getBytes(StandardCharsets.UTF_8))));
   }
 
   static DeadLetter invalid() {
     return DeadLetter.of(source(), Stage.VALIDATE, ErrorCode.FIELD_INVALID)
-        .message("bot must be a boolean")
-        .violations(
+        .setMessage("bot must be a boolean")
+        .setViolations(
             List.of(
-                new DeadLetter.Violation(
+                DeadLetter.Violation.create(
                     "bot", "FIELD_INVALID", "expected boolean, got \"string\""),
-                new DeadLetter.Violation("meta.dt", "FIELD_MISSING", "required")))
-        .eventId("e-1")
-        .processingTime(PROCESSING_TIME)
+                DeadLetter.Violation.create("meta.dt", "FIELD_MISSING", "required")))
+        .setEventId("e-1")
+        .setProcessingTime(PROCESSING_TIME)
         .build()
         .withPipeline("ingest", "1.2.3");
   }
@@ -66,10 +66,10 @@ public class DeadLetterHeadersTest {
   @Test
   public void originalHeadersComeFirstAndUnchanged() {
     List<SourceRecord.Header> headers = DeadLetterHeaders.of(invalid());
-    assertEquals(source().headers, headers.subList(0, 3));
-    assertNull(headers.get(1).value);
+    assertEquals(source().getHeaders(), headers.subList(0, 3));
+    assertNull(headers.get(1).getValue());
     for (SourceRecord.Header header : headers.subList(3, headers.size())) {
-      assertTrue(header.key, header.key.startsWith(DeadLetterHeaders.PREFIX));
+      assertTrue(header.getKey(), header.getKey().startsWith(DeadLetterHeaders.PREFIX));
     }
     assertEquals(3 + metadata(invalid()).size(), headers.size());
   }
@@ -114,7 +114,7 @@ public class DeadLetterHeadersTest {
 
   @Test
   public void optionalHeadersOnlyWhenSet() {
-    SourceRecord empty = new SourceRecord("t", 0, 7L, SOURCE_TIME, null, null, List.of());
+    SourceRecord empty = SourceRecord.create("t", 0, 7L, SOURCE_TIME, null, null, List.of());
     DeadLetter d =
         DeadLetter.of(empty, Stage.PARSE, ErrorCode.EMPTY_PAYLOAD)
             .error(new IllegalStateException("boom"))
@@ -128,7 +128,7 @@ public class DeadLetterHeadersTest {
     assertTrue(m.get(DeadLetterHeaders.STACK).startsWith("java.lang.IllegalStateException"));
     assertFalse("the stack never quotes messages", m.get(DeadLetterHeaders.STACK).contains("boom"));
     assertTrue(m.get(DeadLetterHeaders.STACK).length() <= DeadLetterHeaders.MAX_STACK_CHARS);
-    assertEquals(DeadLetterHeaders.STAGE, DeadLetterHeaders.of(d).get(0).key);
+    assertEquals(DeadLetterHeaders.STAGE, DeadLetterHeaders.of(d).get(0).getKey());
   }
 
   @Test
@@ -144,13 +144,13 @@ public class DeadLetterHeadersTest {
   public void valuesAreUtf8() {
     DeadLetter d =
         DeadLetter.of(source(), Stage.VALIDATE, ErrorCode.FIELD_INVALID)
-            .message("título inválido ✓")
+            .setMessage("título inválido ✓")
             .build();
     SourceRecord.Header message =
         DeadLetterHeaders.of(d).stream()
-            .filter(h -> h.key.equals(DeadLetterHeaders.ERROR_MESSAGE))
+            .filter(h -> h.getKey().equals(DeadLetterHeaders.ERROR_MESSAGE))
             .findFirst()
             .get();
-    assertArrayEquals("título inválido ✓".getBytes(StandardCharsets.UTF_8), message.value);
+    assertArrayEquals("título inválido ✓".getBytes(StandardCharsets.UTF_8), message.getValue());
   }
 }

@@ -6,8 +6,8 @@ import static org.junit.Assert.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.streamy.transforms.Contract;
 import dev.streamy.transforms.EventTimes;
+import dev.streamy.transforms.JsonPaths;
 import dev.streamy.transforms.testing.RealEvents;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -19,7 +19,7 @@ import org.junit.runners.JUnit4;
 @RunWith(JUnit4.class)
 public class EventTimeScannerTest {
 
-  private static final EventTimeScanner META_DT = new EventTimeScanner(List.of("meta", "dt"));
+  private static final EventTimeScanner META_DT = EventTimeScanner.of(List.of("meta", "dt"));
   private static final Instant T = Instant.parse("2024-08-22T13:00:05Z");
 
   private static Instant scan(String json) {
@@ -82,7 +82,7 @@ public class EventTimeScannerTest {
     assertEquals(RealEvents.COUNT, lines.size());
     int found = 0;
     for (byte[] line : lines) {
-      JsonNode dt = Contract.at(mapper.readTree(line), List.of("meta", "dt"));
+      JsonNode dt = JsonPaths.at(mapper.readTree(line), List.of("meta", "dt"));
       Instant expected = dt == null || !dt.isTextual() ? null : EventTimes.parse(dt.asText());
       assertEquals(new String(line, StandardCharsets.UTF_8), expected, META_DT.scan(line));
       found += expected == null ? 0 : 1;
@@ -92,6 +92,6 @@ public class EventTimeScannerTest {
 
   @Test
   public void rejectsEmptyPath() {
-    assertThrows(IllegalArgumentException.class, () -> new EventTimeScanner(List.of()));
+    assertThrows(IllegalArgumentException.class, () -> EventTimeScanner.of(List.of()));
   }
 }

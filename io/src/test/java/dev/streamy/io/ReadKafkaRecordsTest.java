@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 
 import dev.streamy.options.KafkaConfig;
 import dev.streamy.transforms.SourceRecord;
+import dev.streamy.transforms.testing.Displayed;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,9 +110,8 @@ public class ReadKafkaRecordsTest {
     KafkaIO.Read<byte[], byte[]> kafka = read().kafkaRead();
     assertFalse(kafka.getConsumerConfig().containsKey("sasl.jaas.config"));
     assertFalse(kafka.getConsumerConfig().containsKey("ssl.key.password"));
-    assertTrue(kafka.getConsumerFactoryFn() instanceof SecretConfigConsumerFactory);
-    SecretConfigConsumerFactory factory =
-        (SecretConfigConsumerFactory) kafka.getConsumerFactoryFn();
+    assertTrue(kafka.getConsumerFactoryFn() instanceof SecretConfigFactory);
+    SecretConfigFactory<?> factory = (SecretConfigFactory<?>) kafka.getConsumerFactoryFn();
 
     Map<String, Object> finalConfig = factory.configFor(kafka.getConsumerConfig());
     assertEquals(JAAS, finalConfig.get("sasl.jaas.config"));
@@ -122,8 +122,7 @@ public class ReadKafkaRecordsTest {
     // A real consumer accepts the merged config (SASL/PLAIN login needs the JAAS secret).
     Map<String, Object> withoutKeyPassword = new LinkedHashMap<>(kafka.getConsumerConfig());
     try (Consumer<byte[], byte[]> consumer =
-        new SecretConfigConsumerFactory(Map.of("sasl.jaas.config", JAAS))
-            .apply(withoutKeyPassword)) {
+        SecretConfigFactory.consumers(Map.of("sasl.jaas.config", JAAS)).apply(withoutKeyPassword)) {
       assertNotNull(consumer);
     }
   }
@@ -134,7 +133,7 @@ public class ReadKafkaRecordsTest {
         ReadKafkaRecords.from("127.0.0.1:9", "t")
             .withConsumerConfig(Map.of("max.poll.records", "5"))
             .kafkaRead();
-    assertFalse(kafka.getConsumerFactoryFn() instanceof SecretConfigConsumerFactory);
+    assertFalse(kafka.getConsumerFactoryFn() instanceof SecretConfigFactory);
   }
 
   @Test
@@ -176,7 +175,7 @@ public class ReadKafkaRecordsTest {
   @Test
   public void timestampIsEventTimeElseKafkaTimeNeverAfterNow() {
     ReadKafkaRecords.EventTimeFn fn =
-        new ReadKafkaRecords.EventTimeFn(new EventTimeScanner(List.of("meta", "dt")));
+        new ReadKafkaRecords.EventTimeFn(EventTimeScanner.of(List.of("meta", "dt")));
     long kafkaTime = Instant.parse("2024-08-22T13:59:00Z").getMillis();
     assertEquals(
         Instant.parse("2024-08-22T13:00:05Z"),
@@ -264,7 +263,7 @@ public class ReadKafkaRecordsTest {
             null,
             null);
     SourceRecord expectedWithKey =
-        new SourceRecord(
+        SourceRecord.create(
             "recentchange",
             2,
             77L,
@@ -272,11 +271,11 @@ public class ReadKafkaRecordsTest {
             new byte[] {0, (byte) 0xff},
             json("2024-08-22T13:00:05Z"),
             List.of(
-                new SourceRecord.Header("trace", bytes("t-1")),
-                new SourceRecord.Header("nothing", null),
-                new SourceRecord.Header("trace", bytes("t-2"))));
+                SourceRecord.Header.create("trace", bytes("t-1")),
+                SourceRecord.Header.create("nothing", null),
+                SourceRecord.Header.create("trace", bytes("t-2"))));
     SourceRecord expectedTombstone =
-        new SourceRecord("recentchange", 0, 5L, NOW, null, null, List.of());
+        SourceRecord.create("recentchange", 0, 5L, NOW, null, null, List.of());
     assertEquals(expectedWithKey, ReadKafkaRecords.toSourceRecord(withKey));
 
     NullableCoder<byte[]> bytesCoder = NullableCoder.of(ByteArrayCoder.of());
@@ -292,7 +291,7 @@ public class ReadKafkaRecordsTest {
 
   private static TimestampPolicy<byte[], byte[]> policy(Optional<Instant> previous) {
     return new ReadKafkaRecords.EventTimePolicyFactory(
-            new ReadKafkaRecords.EventTimeFn(new EventTimeScanner(List.of("meta", "dt"))), DELAY)
+            new ReadKafkaRecords.EventTimeFn(EventTimeScanner.of(List.of("meta", "dt"))), DELAY)
         .createTimestampPolicy(new TopicPartition("recentchange", 0), previous);
   }
 

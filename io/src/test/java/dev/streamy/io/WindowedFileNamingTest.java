@@ -18,7 +18,7 @@ import org.junit.runners.JUnit4;
 @RunWith(JUnit4.class)
 public class WindowedFileNamingTest {
 
-  private static final WindowedFileNaming NAMING = new WindowedFileNaming("events", ".parquet");
+  private static final WindowedFileNaming NAMING = WindowedFileNaming.of("events", ".parquet");
   private static final Instant T1300 = Instant.parse("2024-08-22T13:00:00Z");
 
   private static IntervalWindow window(Instant start, Duration size) {
@@ -93,11 +93,11 @@ public class WindowedFileNamingTest {
   public void prefixAndSuffixAreAllowListed() {
     for (String bad : new String[] {"", "../x", "a/b", "a b", "-x", ".hidden", "x..y", "é"}) {
       assertThrows(
-          bad, IllegalArgumentException.class, () -> new WindowedFileNaming(bad, ".parquet"));
+          bad, IllegalArgumentException.class, () -> WindowedFileNaming.of(bad, ".parquet"));
     }
-    assertThrows(IllegalArgumentException.class, () -> new WindowedFileNaming("ok", "/x"));
-    assertThrows(IllegalArgumentException.class, () -> new WindowedFileNaming("ok", "parquet"));
-    new WindowedFileNaming("dead-letters_v1.2", ".parquet");
-    new WindowedFileNaming("x", "");
+    assertThrows(IllegalArgumentException.class, () -> WindowedFileNaming.of("ok", "/x"));
+    assertThrows(IllegalArgumentException.class, () -> WindowedFileNaming.of("ok", "parquet"));
+    WindowedFileNaming.of("dead-letters_v1.2", ".parquet");
+    WindowedFileNaming.of("x", "");
   }
 }

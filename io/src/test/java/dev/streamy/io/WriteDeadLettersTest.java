@@ -15,6 +15,8 @@ import dev.streamy.transforms.DeadLetter;
 import dev.streamy.transforms.ErrorCode;
 import dev.streamy.transforms.SourceRecord;
 import dev.streamy.transforms.Stage;
+import dev.streamy.transforms.StreamyCounters;
+import dev.streamy.transforms.testing.Displayed;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -70,7 +72,7 @@ public class WriteDeadLettersTest {
   @Rule public final transient TemporaryFolder temp = new TemporaryFolder();
 
   private static SourceRecord source(long offset, byte[] key, byte[] value) {
-    return new SourceRecord(
+    return SourceRecord.create(
         "recentchange",
         1,
         offset,
@@ -78,8 +80,8 @@ public class WriteDeadLettersTest {
         key,
         value,
         List.of(
-            new SourceRecord.Header("trace", "t".getBytes(StandardCharsets.UTF_8)),
-            new SourceRecord.Header("nothing", null)));
+            SourceRecord.Header.create("trace", "t".getBytes(StandardCharsets.UTF_8)),
+            SourceRecord.Header.create("nothing", null)));
   }
 
   private static List<DeadLetter> deadLetters() {
@@ -89,16 +91,16 @@ public class WriteDeadLettersTest {
     return List.of(
         DeadLetter.of(
                 source(10, new byte[] {1, 2}, invalid), Stage.VALIDATE, ErrorCode.FIELD_INVALID)
-            .message("bot must be a boolean")
-            .violations(
+            .setMessage("bot must be a boolean")
+            .setViolations(
                 List.of(
-                    new DeadLetter.Violation("bot", "FIELD_INVALID", "expected boolean"),
-                    new DeadLetter.Violation("meta.dt", "FIELD_MISSING", "required")))
-            .eventId("e-1")
+                    DeadLetter.Violation.create("bot", "FIELD_INVALID", "expected boolean"),
+                    DeadLetter.Violation.create("meta.dt", "FIELD_MISSING", "required")))
+            .setEventId("e-1")
             .build(),
         DeadLetter.of(source(11, null, null), Stage.PARSE, ErrorCode.EMPTY_PAYLOAD).build(),
         DeadLetter.of(source(12, null, binary), Stage.PARSE, ErrorCode.WRONG_FORMAT)
-            .message("gzip")
+            .setMessage("gzip")
             .build(),
         DeadLetter.of(source(13, null, large), Stage.PARSE, ErrorCode.TOO_LARGE)
             .keepValueBytes(10)
@@ -155,34 +157,35 @@ public class WriteDeadLettersTest {
     for (int i = 0; i < input.size(); i++) {
       DeadLetter expected = input.get(i);
       Map<String, Object> row = rows.get(i);
-      assertEquals(expected.offset, ((Number) row.get("off")).longValue());
-      if (expected.value == null) {
+      assertEquals(expected.getOffset(), ((Number) row.get("off")).longValue());
+      if (expected.getValue() == null) {
         assertEquals(true, row.get("no_value"));
       } else {
         assertEquals(
-            HexFormat.of().withUpperCase().formatHex(expected.value), row.get("value_hex"));
+            HexFormat.of().withUpperCase().formatHex(expected.getValue()), row.get("value_hex"));
       }
-      if (expected.key == null) {
+      if (expected.getKey() == null) {
         assertEquals(true, row.get("no_key"));
       } else {
-        assertEquals(HexFormat.of().withUpperCase().formatHex(expected.key), row.get("key_hex"));
+        assertEquals(
+            HexFormat.of().withUpperCase().formatHex(expected.getKey()), row.get("key_hex"));
       }
-      assertEquals(expected.stage, row.get("stage"));
-      assertEquals(expected.errorCode, row.get("errorCode"));
-      assertEquals(expected.message, row.get("message"));
-      assertEquals(expected.eventId, row.get("eventId"));
-      assertEquals(expected.valueSize, ((Number) row.get("valueSize")).longValue());
-      assertEquals(expected.valueSha256, row.get("valueSha256"));
-      assertEquals(expected.valueTruncated, row.get("valueTruncated"));
+      assertEquals(expected.getStage(), row.get("stage"));
+      assertEquals(expected.getErrorCode(), row.get("errorCode"));
+      assertEquals(expected.getMessage(), row.get("message"));
+      assertEquals(expected.getEventId(), row.get("eventId"));
+      assertEquals(expected.getValueSize(), ((Number) row.get("valueSize")).longValue());
+      assertEquals(expected.getValueSha256(), row.get("valueSha256"));
+      assertEquals(expected.isValueTruncated(), row.get("valueTruncated"));
       assertEquals("ingest", row.get("pipeline"));
       assertEquals("1.2.3", row.get("pipelineVersion"));
-      assertEquals(expected.violations.size(), ((Number) row.get("nviolations")).intValue());
+      assertEquals(expected.getViolations().size(), ((Number) row.get("nviolations")).intValue());
       assertEquals(2, ((Number) row.get("nheaders")).intValue());
       assertEquals("trace", row.get("h1"));
       assertEquals("t", row.get("h1_value"));
       assertEquals(true, row.get("h2_null"));
       assertEquals(T.getMillis(), ((Number) row.get("ts_ms")).longValue());
-      assertEquals(expected.stack, row.get("stack"));
+      assertEquals(expected.getStack(), row.get("stack"));
     }
     assertEquals("bot", rows.get(0).get("v1_path"));
     assertEquals("FIELD_MISSING", rows.get(0).get("v2_code"));
@@ -223,8 +226,8 @@ public class WriteDeadLettersTest {
     assertEquals("recentchange.dlq", record.topic());
     assertNull(record.partition());
     assertNull(record.timestamp());
-    assertArrayEquals(d.key, record.key());
-    assertArrayEquals(d.value, record.value());
+    assertArrayEquals(d.getKey(), record.key());
+    assertArrayEquals(d.getValue(), record.value());
     Header[] headers = record.headers().toArray();
     assertEquals("trace", headers[0].key());
     assertArrayEquals("t".getBytes(StandardCharsets.UTF_8), headers[0].value());
@@ -277,14 +280,13 @@ public class WriteDeadLettersTest {
     assertFalse(config.containsKey("sasl.jaas.config"));
     assertEquals("recentchange.dlq", write.getTopic());
 
-    assertTrue(write.getProducerFactoryFn() instanceof SecretConfigProducerFactory);
-    SecretConfigProducerFactory factory =
-        (SecretConfigProducerFactory) write.getProducerFactoryFn();
+    assertTrue(write.getProducerFactoryFn() instanceof SecretConfigFactory);
+    SecretConfigFactory<?> factory = (SecretConfigFactory<?>) write.getProducerFactoryFn();
     assertEquals(JAAS, factory.configFor(config).get("sasl.jaas.config"));
     Map<String, Object> clientConfig = new LinkedHashMap<>(config);
     clientConfig.put("key.serializer", write.getKeySerializer());
     clientConfig.put("value.serializer", write.getValueSerializer());
-    try (Producer<byte[], byte[]> producer = factory.apply(clientConfig)) {
+    try (Producer<?, ?> producer = (Producer<?, ?>) factory.apply(clientConfig)) {
       assertTrue(producer != null);
     }
   }
@@ -354,7 +356,7 @@ public class WriteDeadLettersTest {
                 MetricsFilter.builder()
                     .addNameFilter(
                         MetricNameFilter.named(
-                            WriteDeadLetters.NAMESPACE, WriteDeadLetters.WRITTEN_COUNTER))
+                            StreamyCounters.NAMESPACE, StreamyCounters.DEAD_LETTERS_WRITTEN))
                     .build());
     long total = 0;
     for (MetricResult<Long> counter : metrics.getCounters()) {

@@ -1,5 +1,6 @@
 package dev.streamy.pipelines;
 
+import dev.streamy.io.IcebergCatalogSettings;
 import dev.streamy.options.KafkaOptions;
 import dev.streamy.options.TemplateParameter;
 import org.apache.beam.sdk.options.Default;
@@ -72,8 +73,7 @@ public interface IngestOptions extends KafkaOptions {
 
   void setAllowedLateness(String value);
 
-  @Description(
-      "Read this many records, then finish (a bounded run). 0 or less: read forever (streaming).")
+  @Description("Read this many records, then finish (a bounded run). 0: read forever (streaming).")
   @Default.Long(0)
   @TemplateParameter(order = 13, group = "Kafka", label = "Maximum records", example = "100000")
   long getMaxRecords();
@@ -188,26 +188,26 @@ public interface IngestOptions extends KafkaOptions {
   @Description(
       "Where events, aggregates and dead letters go: parquet (files under --output), iceberg"
           + " (tables in the Iceberg catalog) or both. Dead letters also go to the DLQ topic.")
-  @Default.String("parquet")
+  @Default.Enum("PARQUET")
   @TemplateParameter(
       order = 21,
       group = "Output",
       values = {"parquet", "iceberg", "both"})
-  String getSink();
+  Sink getSink();
 
-  void setSink(String value);
+  void setSink(Sink value);
 
   @Description(
       "Iceberg catalog: hadoop (a warehouse folder, by default <output>/warehouse; needs nothing"
           + " installed) or rest (an Iceberg REST catalog at --icebergCatalogUri).")
-  @Default.String("hadoop")
+  @Default.Enum("HADOOP")
   @TemplateParameter(
       order = 50,
       group = "Iceberg",
       values = {"hadoop", "rest"})
-  String getIcebergCatalogType();
+  IcebergCatalogSettings.Type getIcebergCatalogType();
 
-  void setIcebergCatalogType(String value);
+  void setIcebergCatalogType(IcebergCatalogSettings.Type value);
 
   @Description(
       "URI of the Iceberg REST catalog. Default: none; required with --icebergCatalogType=rest.")
@@ -240,6 +240,16 @@ public interface IngestOptions extends KafkaOptions {
   String getIcebergCatalogProperties();
 
   void setIcebergCatalogProperties(String value);
+
+  @Description(
+      "A Java properties file of Iceberg catalog properties (credential, token,"
+          + " s3.secret-access-key, ...), so that secrets need not appear on the command line. A"
+          + " value may contain ${env:NAME}, the environment variable's value. Properties given"
+          + " inline (--icebergCatalogProperties) win over the file's. Default: none.")
+  @TemplateParameter(order = 53, group = "Iceberg", example = "/etc/streamy/catalog.properties")
+  String getIcebergCatalogConfigFile();
+
+  void setIcebergCatalogConfigFile(String value);
 
   @Description("Iceberg namespace of the events, aggregates and dead_letters tables.")
   @Default.String("streamy")

@@ -58,10 +58,10 @@ public class IcebergSchemaEvolutionTest {
         catalog,
         "shop",
         IngestPipeline.EVENTS_TABLE,
-        contract.eventSchema(),
+        contract.getEventSchema(),
         contract.eventTimeColumn());
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
-    p.apply(Create.of(row).withRowSchema(contract.eventSchema()))
+    p.apply(Create.of(row).withRowSchema(contract.getEventSchema()))
         .apply(WriteIceberg.to(catalog, "shop", IngestPipeline.EVENTS_TABLE));
     p.run().waitUntilFinish();
   }
@@ -101,7 +101,7 @@ public class IcebergSchemaEvolutionTest {
     };
     IngestOptions options = PipelineOptionsFactory.fromArgs(args).as(IngestOptions.class);
     IllegalStateException refused =
-        assertThrows(IllegalStateException.class, () -> IngestPipeline.run(options));
+        assertThrows(IllegalStateException.class, () -> IngestPipeline.run(Settings.from(options)));
     assertThat(refused.getMessage(), containsString("items"));
   }
 }

@@ -8,8 +8,7 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import dev.streamy.options.KafkaOptions;
-import dev.streamy.pipelines.IngestPipeline.Settings;
+import dev.streamy.io.IcebergCatalogSettings;
 import dev.streamy.transforms.Contract;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
@@ -42,12 +41,10 @@ public class IngestOptionsTest {
 
   private static List<Method> getters() {
     List<Method> getters = new ArrayList<>();
-    for (Class<?> declaring : List.of(IngestOptions.class, KafkaOptions.class)) {
-      for (Method method : declaring.getDeclaredMethods()) {
-        if (method.getParameterCount() == 0
-            && (method.getName().startsWith("get") || method.getName().startsWith("is"))) {
-          getters.add(method);
-        }
+    for (Method method : IngestOptions.class.getDeclaredMethods()) {
+      if (method.getParameterCount() == 0
+          && (method.getName().startsWith("get") || method.getName().startsWith("is"))) {
+        getters.add(method);
       }
     }
     return getters;
@@ -72,7 +69,7 @@ public class IngestOptionsTest {
   @Test
   public void everyGetterIsDescribedAndHasADefaultOrIsRequired() {
     List<Method> getters = getters();
-    assertEquals(24, getters.size());
+    assertEquals(23, getters.size());
     for (Method getter : getters) {
       Description description = getter.getAnnotation(Description.class);
       assertTrue(getter.getName() + " has no @Description", description != null);
@@ -118,28 +115,31 @@ public class IngestOptionsTest {
   @Test
   public void defaultsBecomeTheDocumentedSettings() {
     Settings settings = Settings.from(parse());
-    assertEquals(Duration.standardMinutes(1), settings.windowSize);
-    assertEquals(Duration.standardMinutes(5), settings.allowedLateness);
-    assertEquals(Duration.standardMinutes(10), settings.dedupeWindow);
-    assertEquals(Duration.standardHours(1), settings.maxFutureSkew);
-    assertEquals(1_048_576, settings.maxRecordBytes);
-    assertEquals(64, settings.maxJsonDepth);
-    assertEquals(Map.of(), settings.kafkaConfig);
-    assertEquals("recentchange.dlq", settings.deadLetterTopic);
-    assertEquals(Contract.DEFAULT, settings.contract.name() + "-" + settings.contract.version());
+    assertEquals(Duration.standardMinutes(1), settings.getWindowSize());
+    assertEquals(Duration.standardMinutes(5), settings.getAllowedLateness());
+    assertEquals(Duration.standardMinutes(10), settings.getDedupeWindow());
+    assertEquals(Duration.standardHours(1), settings.getMaxFutureSkew());
+    assertEquals(1_048_576, settings.getMaxRecordBytes());
+    assertEquals(64, settings.getMaxJsonDepth());
+    assertEquals(Map.of(), settings.getKafkaConfig());
+    assertEquals("recentchange.dlq", settings.getDeadLetterTopic());
+    assertEquals(
+        Contract.DEFAULT,
+        settings.getContract().getName() + "-" + settings.getContract().getVersion());
   }
 
   @Test
   public void defaultsMatchSettingsDefaults() {
     Settings fromOptions = Settings.from(parse());
     Settings defaults = Settings.defaults();
-    assertEquals(defaults.windowSize, fromOptions.windowSize);
-    assertEquals(defaults.allowedLateness, fromOptions.allowedLateness);
-    assertEquals(defaults.dedupeWindow, fromOptions.dedupeWindow);
-    assertEquals(defaults.maxFutureSkew, fromOptions.maxFutureSkew);
-    assertEquals(defaults.maxRecordBytes, fromOptions.maxRecordBytes);
-    assertEquals(defaults.maxJsonDepth, fromOptions.maxJsonDepth);
-    assertEquals(defaults.contract.eventSchema(), fromOptions.contract.eventSchema());
+    assertEquals(defaults.getWindowSize(), fromOptions.getWindowSize());
+    assertEquals(defaults.getAllowedLateness(), fromOptions.getAllowedLateness());
+    assertEquals(defaults.getDedupeWindow(), fromOptions.getDedupeWindow());
+    assertEquals(defaults.getMaxFutureSkew(), fromOptions.getMaxFutureSkew());
+    assertEquals(defaults.getMaxRecordBytes(), fromOptions.getMaxRecordBytes());
+    assertEquals(defaults.getMaxJsonDepth(), fromOptions.getMaxJsonDepth());
+    assertEquals(
+        defaults.getContract().getEventSchema(), fromOptions.getContract().getEventSchema());
   }
 
   @Test
@@ -155,20 +155,21 @@ public class IngestOptionsTest {
                 "--maxJsonDepth=8",
                 "--kafkaConsumerConfig=security.protocol=SASL_SSL,sasl.mechanism=PLAIN",
                 "--deadLetterTopic=alerts.dead"));
-    assertEquals(Duration.standardMinutes(2), settings.windowSize);
-    assertEquals(Duration.standardSeconds(30), settings.allowedLateness);
-    assertEquals(Duration.standardHours(1), settings.dedupeWindow);
-    assertEquals(Duration.millis(500), settings.maxFutureSkew);
-    assertEquals(1000, settings.maxRecordBytes);
-    assertEquals(8, settings.maxJsonDepth);
+    assertEquals(Duration.standardMinutes(2), settings.getWindowSize());
+    assertEquals(Duration.standardSeconds(30), settings.getAllowedLateness());
+    assertEquals(Duration.standardHours(1), settings.getDedupeWindow());
+    assertEquals(Duration.millis(500), settings.getMaxFutureSkew());
+    assertEquals(1000, settings.getMaxRecordBytes());
+    assertEquals(8, settings.getMaxJsonDepth());
     assertEquals(
-        Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN"), settings.kafkaConfig);
-    assertEquals("alerts.dead", settings.deadLetterTopic);
+        Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN"),
+        settings.getKafkaConfig());
+    assertEquals("alerts.dead", settings.getDeadLetterTopic());
   }
 
   @Test
   public void deadLetterTopicNoneMeansFilesOnly() {
-    assertNull(Settings.from(parse("--deadLetterTopic=none")).deadLetterTopic);
+    assertNull(Settings.from(parse("--deadLetterTopic=none")).getDeadLetterTopic());
   }
 
   @Test
@@ -187,8 +188,8 @@ public class IngestOptionsTest {
   @Test
   public void settingsAreSerializable() {
     Settings settings = SerializableUtils.clone(Settings.from(parse()));
-    assertEquals(Duration.standardMinutes(1), settings.windowSize);
-    assertEquals("recentchange.dlq", settings.deadLetterTopic);
+    assertEquals(Duration.standardMinutes(1), settings.getWindowSize());
+    assertEquals("recentchange.dlq", settings.getDeadLetterTopic());
   }
 
   @Test
@@ -209,23 +210,128 @@ public class IngestOptionsTest {
 
   @Test
   public void sinkAndIcebergCatalogAreReadOnceAndChecked() {
-    IngestOptions options = parse();
-    assertEquals(IngestPipeline.Sink.PARQUET, IngestPipeline.Settings.from(options).sink);
-    options.setSink("Both");
-    IngestPipeline.Settings both = IngestPipeline.Settings.from(options);
-    assertEquals(IngestPipeline.Sink.BOTH, both.sink);
-    assertEquals("hadoop", both.icebergCatalogType);
-    assertThat(both.icebergCatalog("/data/out").toString(), containsString("/data/out/warehouse"));
+    assertEquals(Sink.PARQUET, Settings.from(parse()).getSink());
+    assertNull(Settings.from(parse()).getIcebergCatalog());
+    Settings both = Settings.from(parse("--sink=Both"));
+    assertEquals(Sink.BOTH, both.getSink());
+    assertEquals(IcebergCatalogSettings.Type.HADOOP, both.getIcebergCatalog().getType());
+    assertThat(both.getIcebergCatalog().toString(), containsString("/data/out/warehouse"));
+    assertEquals(Sink.ICEBERG, Settings.from(parse("--sink=iceberg")).getSink());
 
-    options.setSink("delta");
     IllegalArgumentException badSink =
-        assertThrows(IllegalArgumentException.class, () -> IngestPipeline.Settings.from(options));
-    assertThat(badSink.getMessage(), containsString("--sink=delta"));
+        assertThrows(IllegalArgumentException.class, () -> parse("--sink=delta"));
+    assertEquals("--sink=delta: use parquet, iceberg or both", OptionErrors.oneLine(badSink));
 
-    options.setSink("iceberg");
-    options.setIcebergCatalogType("rest");
+    IllegalArgumentException badCatalog =
+        assertThrows(IllegalArgumentException.class, () -> parse("--icebergCatalogType=glue"));
+    assertEquals("--icebergCatalogType=glue: use hadoop or rest", OptionErrors.oneLine(badCatalog));
+
     IllegalArgumentException noUri =
-        assertThrows(IllegalArgumentException.class, () -> IngestPipeline.Settings.from(options));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Settings.from(parse("--sink=iceberg", "--icebergCatalogType=rest")));
     assertThat(noUri.getMessage(), containsString("--icebergCatalogUri"));
+    Settings rest =
+        Settings.from(
+            parse(
+                "--sink=both",
+                "--icebergCatalogType=REST",
+                "--icebergCatalogUri=http://catalog:8181"));
+    assertEquals(IcebergCatalogSettings.Type.REST, rest.getIcebergCatalog().getType());
+  }
+
+  @Test
+  public void trailingSlashesOfTheOutputAreTrimmedOnce() {
+    Settings settings =
+        Settings.from(
+            PipelineOptionsFactory.fromArgs(
+                    "--bootstrapServers=broker:9092",
+                    "--inputTopic=recentchange",
+                    "--output=/data/out//",
+                    "--sink=both")
+                .as(IngestOptions.class));
+    assertEquals("/data/out", settings.getOutput());
+    assertThat(settings.getIcebergCatalog().toString(), containsString("/data/out/warehouse"));
+  }
+
+  /** The one-line message of a user error in {@code args}, as the launchers print it. */
+  private static String refused(String... args) {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Settings.from(parse(args)));
+    String line = OptionErrors.oneLine(e);
+    assertFalse(line + " is one line", line.contains("\n"));
+    return line;
+  }
+
+  @Test
+  public void numbersOutOfRangeAreRefusedNamingTheOption() {
+    assertEquals(
+        "--maxRecords=-5: must be 0 (stream forever) or a positive count",
+        refused("--maxRecords=-5"));
+    assertEquals(
+        "--numShards=0: must be a positive number of files per window and pane",
+        refused("--numShards=0"));
+    assertEquals(
+        "--maxRecordBytes=0: must be a positive number of bytes", refused("--maxRecordBytes=0"));
+    assertEquals(
+        "--maxJsonDepth=-1: must be a positive number of nesting levels",
+        refused("--maxJsonDepth=-1"));
+  }
+
+  @Test
+  public void durationsThatMustBePositiveAreRefused() {
+    assertEquals("--windowSize=0: must be longer than 0", refused("--windowSize=0"));
+    assertEquals(
+        "--icebergCommitInterval=0s: must be longer than 0", refused("--icebergCommitInterval=0s"));
+    assertThat(refused("--allowedLateness=-1m"), containsString("--allowedLateness=-1m"));
+  }
+
+  @Test
+  public void aContractIsANameOrAPathAndTheFileLookedForIsNamed() {
+    assertEquals(
+        "--contract=/nonexistent: no such contract file /nonexistent",
+        refused("--contract=/nonexistent"));
+    assertThat(
+        refused("--contract=no-such-contract"),
+        containsString(
+            "--contract=no-such-contract: no contract named no-such-contract"
+                + " (contracts/no-such-contract.contract.json on the classpath)"));
+    assertEquals(
+        "shop-order-1.0.0", Settings.from(parse("--contract=shop-order-1.0.0")).getContract().id());
+  }
+
+  @Test
+  public void badTopicsNamespacesAndConfigAreRefusedNamingTheOption() {
+    assertThat(refused("--deadLetterTopic=a b"), containsString("--deadLetterTopic=a b: "));
+    assertThat(
+        refused("--icebergNamespace=a.b"), containsString("--icebergNamespace=a.b: namespace"));
+    String config = refused("--kafkaConsumerConfig=sasl.jaas.config=s3cr3t,oops");
+    assertThat(config, containsString("--kafkaConsumerConfig: Kafka client config entry #2"));
+    assertFalse(config, config.contains("s3cr3t"));
+    assertThat(
+        refused("--kafkaConfigFile=/no/such/client.properties"),
+        containsString(
+            "--kafkaConfigFile=/no/such/client.properties: cannot read the Kafka client settings"
+                + " file /no/such/client.properties"));
+    assertThat(
+        refused("--sink=iceberg", "--icebergCatalogProperties=warehouse=/x"),
+        containsString("--icebergCatalogProperties: Catalog property warehouse"));
+  }
+
+  @Test
+  public void catalogPropertiesComeFromAFileWithTheInlineOnesOnTop() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("catalog", ".properties");
+    java.nio.file.Files.writeString(file, "s3.endpoint=http://minio:9000\ntoken=from-file\n");
+    Settings settings =
+        Settings.from(
+            parse(
+                "--sink=iceberg",
+                "--icebergCatalogConfigFile=" + file,
+                "--icebergCatalogProperties=token=inline"));
+    Map<String, String> properties = settings.getIcebergCatalog().catalogProperties();
+    assertEquals("http://minio:9000", properties.get("s3.endpoint"));
+    assertEquals("inline", properties.get("token"));
+    assertFalse(settings.toString().contains("inline"));
+    java.nio.file.Files.delete(file);
   }
 }

@@ -7,7 +7,6 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamy.pipelines.IngestPipeline.Outputs;
-import dev.streamy.pipelines.IngestPipeline.Settings;
 import dev.streamy.transforms.AggregateEvents;
 import dev.streamy.transforms.Contract;
 import dev.streamy.transforms.DeadLetter;
@@ -84,14 +83,14 @@ public class IngestPipelineTest {
 
   /** A record as Kafka would give it: with a key, a header and a broker timestamp. */
   private static SourceRecord record(long offset, Instant timestamp, @Nullable byte[] value) {
-    return new SourceRecord(
+    return SourceRecord.create(
         TOPIC,
         0,
         offset,
         timestamp,
         utf8("key-" + offset),
         value,
-        List.of(new SourceRecord.Header("trace", utf8("t-" + offset))));
+        List.of(SourceRecord.Header.create("trace", utf8("t-" + offset))));
   }
 
   private static JsonNode json(byte[] value) {
@@ -130,7 +129,7 @@ public class IngestPipelineTest {
   }
 
   private static String summary(DeadLetter d) {
-    return d.offset + " " + d.stage + " " + d.errorCode;
+    return d.getOffset() + " " + d.getStage() + " " + d.getErrorCode();
   }
 
   @Test
@@ -138,20 +137,20 @@ public class IngestPipelineTest {
     List<SourceRecord> records = new ArrayList<>(RealEvents.records(TOPIC));
     assertEquals(RealEvents.COUNT, records.size());
     SourceRecord original = records.get(0);
-    String originalId = json(original.value).get("meta").get("id").asText();
+    String originalId = json(original.getValue()).get("meta").get("id").asText();
 
     // Worked out from the raw lines, independently of the pipeline.
     Set<Long> validOffsets = new TreeSet<>();
     Set<String> expectedDeadLetters = new HashSet<>();
     for (SourceRecord record : records) {
-      if (isValid(json(record.value))) {
-        validOffsets.add(record.offset);
+      if (isValid(json(record.getValue()))) {
+        validOffsets.add(record.getOffset());
       } else {
-        expectedDeadLetters.add(record.offset + " VALIDATE FIELD_MISSING");
+        expectedDeadLetters.add(record.getOffset() + " VALIDATE FIELD_MISSING");
       }
     }
     assertEquals(RealEvents.VALID, validOffsets.size());
-    assertTrue(validOffsets.contains(original.offset));
+    assertTrue(validOffsets.contains(original.getOffset()));
 
     long next = RealEvents.COUNT;
     Instant now = Instant.parse("2026-01-01T00:00:00Z");
@@ -170,13 +169,13 @@ public class IngestPipelineTest {
     records.addAll(bad);
     // The same bytes again at a new offset, as a producer retry writes them.
     long duplicateOffset = next + 5;
-    records.add(record(duplicateOffset, now, original.value));
+    records.add(record(duplicateOffset, now, original.getValue()));
 
     Map<Long, SourceRecord> deadLetterSources = new HashMap<>();
     for (SourceRecord record : records) {
-      if (record.offset >= next && record.offset < duplicateOffset
-          || !validOffsets.contains(record.offset) && record.offset < next) {
-        deadLetterSources.put(record.offset, record);
+      if (record.getOffset() >= next && record.getOffset() < duplicateOffset
+          || !validOffsets.contains(record.getOffset()) && record.getOffset() < next) {
+        deadLetterSources.put(record.getOffset(), record);
       }
     }
     assertEquals(expectedDeadLetters.size(), deadLetterSources.size());
@@ -184,7 +183,7 @@ public class IngestPipelineTest {
     Outputs outputs = ingest(records);
 
     // One copy of the duplicated event survives; Create gives no order, so either may be first.
-    PAssert.that(offsets(outputs.events))
+    PAssert.that(offsets(outputs.getEvents()))
         .satisfies(
             offsets -> {
               List<Long> all = new ArrayList<>();
@@ -194,7 +193,7 @@ public class IngestPipelineTest {
               assertEquals(RealEvents.VALID, distinct.size());
               Set<Long> expected = new TreeSet<>(validOffsets);
               if (distinct.contains(duplicateOffset)) {
-                expected.remove(original.offset);
+                expected.remove(original.getOffset());
                 expected.add(duplicateOffset);
               }
               assertEquals(expected, distinct);
@@ -202,28 +201,31 @@ public class IngestPipelineTest {
             });
     PAssert.that(
             outputs
-                .events
+                .getEvents()
                 .apply(
                     "IdsOfTheDuplicatedEvent",
                     MapElements.into(TypeDescriptors.strings())
-                        .via(r -> r.getString(SETTINGS.contract.eventIdColumn())))
+                        .via(r -> r.getString(SETTINGS.getContract().eventIdColumn())))
                 .apply("OnlyTheDuplicatedId", Filter.equal(originalId)))
         .containsInAnyOrder(originalId);
 
     PAssert.that(
-            outputs.deadLetters.apply(
-                "Summaries",
-                MapElements.into(TypeDescriptors.strings()).via(IngestPipelineTest::summary)))
+            outputs
+                .getDeadLetters()
+                .apply(
+                    "Summaries",
+                    MapElements.into(TypeDescriptors.strings()).via(IngestPipelineTest::summary)))
         .containsInAnyOrder(expectedDeadLetters);
     // Lossless: each dead letter carries its record's bytes, key, headers and coordinates.
-    PAssert.that(outputs.deadLetters)
+    PAssert.that(outputs.getDeadLetters())
         .satisfies(
             deadLetters -> {
               for (DeadLetter d : deadLetters) {
-                SourceRecord source = deadLetterSources.get(d.offset);
+                SourceRecord source = deadLetterSources.get(d.getOffset());
                 assertEquals(d.toString(), source, d.source());
-                assertEquals(source.value == null ? 0 : source.value.length, d.valueSize);
-                assertEquals(false, d.valueTruncated);
+                assertEquals(
+                    source.getValue() == null ? 0 : source.getValue().length, d.getValueSize());
+                assertEquals(false, d.isValueTruncated());
               }
               return null;
             });
@@ -238,7 +240,7 @@ public class IngestPipelineTest {
     Set<String> groups = new HashSet<>();
     long bots = 0;
     for (SourceRecord record : records) {
-      JsonNode event = json(record.value);
+      JsonNode event = json(record.getValue());
       if (isValid(event)) {
         long second = OffsetDateTime.parse(event.get("meta").get("dt").asText()).toEpochSecond();
         groups.add(
@@ -256,7 +258,7 @@ public class IngestPipelineTest {
     Outputs outputs = ingest(records);
 
     // Panes accumulate, so the row with the highest pane index of a window and key is its total.
-    PAssert.that(outputs.aggregates)
+    PAssert.that(outputs.getAggregates())
         .satisfies(
             rows -> {
               Map<String, Row> finals = new HashMap<>();
@@ -304,13 +306,13 @@ public class IngestPipelineTest {
 
     Outputs outputs = ingest(records);
 
-    Schema schema = AggregateEvents.outputSchema(SETTINGS.contract);
-    PAssert.that(outputs.aggregates)
+    Schema schema = AggregateEvents.outputSchema(SETTINGS.getContract());
+    PAssert.that(outputs.getAggregates())
         .containsInAnyOrder(
             aggregate(schema, "enwiki", "edit", 3, 1, 2, 60L, 50L),
             aggregate(schema, "enwiki", "new", 1, 0, 1, null, null),
             aggregate(schema, "dewiki", "edit", 1, 0, 1, 5L, 5L));
-    PAssert.that(outputs.deadLetters).empty();
+    PAssert.that(outputs.getDeadLetters()).empty();
 
     pipeline.run().waitUntilFinish();
   }
@@ -349,7 +351,7 @@ public class IngestPipelineTest {
             T0.plus(11_000),
             TestEvents.event(1, T0.plus(10_000), "enwiki", "edit", "Alice", false, 1L, 2L)
                 .getKey()
-                .value);
+                .getValue());
     // Within lateness: the first minute's window ends at 13:01 and takes late events until 13:06.
     SourceRecord late =
         record(
@@ -357,15 +359,15 @@ public class IngestPipelineTest {
             T0.plus(Duration.standardMinutes(3)),
             TestEvents.event(2, T0.plus(30_000), "enwiki", "edit", "Bob", false, 1L, 2L)
                 .getKey()
-                .value);
+                .getValue());
     SourceRecord tooLate =
         record(
             3,
             T0.plus(Duration.standardMinutes(7)),
             TestEvents.event(3, T0.plus(20_000), "enwiki", "edit", "Carol", false, 1L, 2L)
                 .getKey()
-                .value);
-    String tooLateId = json(tooLate.value).get("meta").get("id").asText();
+                .getValue());
+    String tooLateId = json(tooLate.getValue()).get("meta").get("id").asText();
 
     TestStream<SourceRecord> input =
         TestStream.create(sourceCoder())
@@ -379,38 +381,40 @@ public class IngestPipelineTest {
 
     Outputs outputs = IngestPipeline.ingest(pipeline.apply("Records", input), SETTINGS);
 
-    PAssert.that(offsets(outputs.events)).containsInAnyOrder(1L, 2L);
-    PCollection<Long> grouped = offsetsAsASinkSeesThem(outputs.events);
+    PAssert.that(offsets(outputs.getEvents())).containsInAnyOrder(1L, 2L);
+    PCollection<Long> grouped = offsetsAsASinkSeesThem(outputs.getEvents());
     PAssert.that(grouped).inOnTimePane(FIRST_MINUTE).containsInAnyOrder(1L);
     PAssert.that(grouped).inLatePane(FIRST_MINUTE).containsInAnyOrder(2L);
-    PAssert.that(outputs.deadLetters)
+    PAssert.that(outputs.getDeadLetters())
         .satisfies(
             deadLetters -> {
               List<DeadLetter> all = new ArrayList<>();
               deadLetters.forEach(all::add);
               assertEquals(1, all.size());
               DeadLetter d = all.get(0);
-              assertEquals("TS_LATE", d.errorCode);
-              assertEquals("WINDOW", d.stage);
-              assertEquals(tooLateId, d.eventId);
-              assertArrayEquals(tooLate.value, d.value);
+              assertEquals("TS_LATE", d.getErrorCode());
+              assertEquals("WINDOW", d.getStage());
+              assertEquals(tooLateId, d.getEventId());
+              assertArrayEquals(tooLate.getValue(), d.getValue());
               assertEquals(tooLate, d.source());
               return null;
             });
     // The too-late event is in no aggregate: the first minute's last total counts two events.
     PAssert.that(
-            outputs.aggregates.apply(
-                "AggregatePanes",
-                MapElements.into(TypeDescriptors.strings())
-                    .via(
-                        r ->
-                            r.getDateTime("window_start").toInstant()
-                                + " "
-                                + r.getString("pane_timing")
-                                + " "
-                                + r.getInt64("pane_index")
-                                + " "
-                                + r.getInt64("event_count"))))
+            outputs
+                .getAggregates()
+                .apply(
+                    "AggregatePanes",
+                    MapElements.into(TypeDescriptors.strings())
+                        .via(
+                            r ->
+                                r.getDateTime("window_start").toInstant()
+                                    + " "
+                                    + r.getString("pane_timing")
+                                    + " "
+                                    + r.getInt64("pane_index")
+                                    + " "
+                                    + r.getInt64("event_count"))))
         .containsInAnyOrder(T0 + " ON_TIME 0 1", T0 + " LATE 1 2");
 
     pipeline.run().waitUntilFinish();

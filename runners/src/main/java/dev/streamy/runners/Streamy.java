@@ -4,6 +4,10 @@ import dev.streamy.generator.GenerateEvents;
 import dev.streamy.generator.GeneratorOptions;
 import dev.streamy.pipelines.IngestOptions;
 import dev.streamy.pipelines.IngestPipeline;
+import dev.streamy.pipelines.Settings;
+import dev.streamy.pipelines.Sink;
+import dev.streamy.transforms.ErrorCode;
+import dev.streamy.transforms.StreamyCounters;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -83,7 +87,7 @@ public final class Streamy {
     Files.createDirectories(output);
     String topic = options.getInputTopic() == null ? "recentchange" : options.getInputTopic();
     if (Arrays.stream(args).noneMatch(a -> a.startsWith("--sink="))) {
-      options.setSink("both"); // the demo shows both outputs unless told otherwise
+      options.setSink(Sink.BOTH); // the demo shows both outputs unless told otherwise
     }
     System.out.println("streamy demo: starting a local Kafka broker...");
     try (LocalKafka kafka = LocalKafka.start()) {
@@ -124,9 +128,9 @@ public final class Streamy {
   static PipelineResult runWithProgress(IngestOptions options, Path output, PrintStream out)
       throws IOException {
     options.as(DirectOptions.class).setBlockOnRun(false);
-    IngestPipeline.Settings settings = IngestPipeline.Settings.from(options);
+    Settings settings = Settings.from(options);
     long started = System.nanoTime();
-    PipelineResult result = IngestPipeline.run(options, settings);
+    PipelineResult result = IngestPipeline.run(settings);
     PipelineResult.State state;
     do {
       state = result.waitUntilFinish(Duration.standardSeconds(1));
@@ -134,10 +138,10 @@ public final class Streamy {
       out.printf(
           Locale.ROOT,
           "\r  read %,d | valid %,d | duplicates %,d | dead letters %,d | %.0fs   ",
-          counters.getOrDefault("records_read", 0L),
-          counters.getOrDefault("events_valid", 0L),
-          counters.getOrDefault("duplicates_removed", 0L),
-          deadLetters(counters),
+          counters.getOrDefault(StreamyCounters.RECORDS_READ, 0L),
+          counters.getOrDefault(StreamyCounters.EVENTS_VALID, 0L),
+          counters.getOrDefault(StreamyCounters.DUPLICATES_REMOVED, 0L),
+          StreamyCounters.deadLetters(counters),
           (System.nanoTime() - started) / 1e9);
       out.flush();
     } while (state == null || !state.isTerminal());
@@ -147,17 +151,16 @@ public final class Streamy {
       throw new IllegalStateException("The pipeline ended " + state);
     }
     printSummary(IngestPipeline.counters(result), output, seconds, out);
-    if (settings.sink != IngestPipeline.Sink.PARQUET) {
-      printIcebergTables(settings, options.getOutput().replaceAll("/+$", ""), out);
+    if (settings.getSink().writesIceberg()) {
+      printIcebergTables(settings, out);
     }
     return result;
   }
 
   /** Snapshots and rows of each table, read back through the Iceberg catalog itself. */
-  private static void printIcebergTables(
-      IngestPipeline.Settings settings, String output, PrintStream out) {
+  private static void printIcebergTables(Settings settings, PrintStream out) {
     org.apache.iceberg.catalog.Catalog catalog =
-        settings.icebergCatalog(output).toBeamConfig().catalog();
+        settings.getIcebergCatalog().toBeamConfig().catalog();
     for (String name :
         List.of(
             IngestPipeline.EVENTS_TABLE,
@@ -165,7 +168,7 @@ public final class Streamy {
             IngestPipeline.DEAD_LETTERS_TABLE)) {
       org.apache.iceberg.Table table =
           catalog.loadTable(
-              org.apache.iceberg.catalog.TableIdentifier.of(settings.icebergNamespace, name));
+              org.apache.iceberg.catalog.TableIdentifier.of(settings.getIcebergNamespace(), name));
       int snapshots = 0;
       for (org.apache.iceberg.Snapshot ignored : table.snapshots()) {
         snapshots++;
@@ -177,39 +180,38 @@ public final class Streamy {
       out.printf(
           Locale.ROOT,
           "  iceberg %-22s %s rows, %d snapshots, at %s%n",
-          settings.icebergNamespace + "." + name,
+          settings.getIcebergNamespace() + "." + name,
           rows,
           snapshots,
           table.location());
     }
   }
 
-  private static long deadLetters(Map<String, Long> counters) {
-    return counters.entrySet().stream()
-        .filter(e -> e.getKey().startsWith("dead_letters_") && !e.getKey().endsWith("_written"))
-        .mapToLong(Map.Entry::getValue)
-        .sum();
-  }
-
   private static void printSummary(
       Map<String, Long> counters, Path output, double seconds, PrintStream out) throws IOException {
-    long read = counters.getOrDefault("records_read", 0L);
+    long read = counters.getOrDefault(StreamyCounters.RECORDS_READ, 0L);
     out.println("streamy summary");
     out.printf(Locale.ROOT, "  records read        %,d%n", read);
     out.printf(
-        Locale.ROOT, "  valid events        %,d%n", counters.getOrDefault("events_valid", 0L));
+        Locale.ROOT,
+        "  valid events        %,d%n",
+        counters.getOrDefault(StreamyCounters.EVENTS_VALID, 0L));
     out.printf(
         Locale.ROOT,
         "  duplicates removed  %,d%n",
-        counters.getOrDefault("duplicates_removed", 0L));
+        counters.getOrDefault(StreamyCounters.DUPLICATES_REMOVED, 0L));
     out.printf(
-        Locale.ROOT, "  events windowed     %,d%n", counters.getOrDefault("events_windowed", 0L));
-    out.printf(Locale.ROOT, "  dead letters        %,d%n", deadLetters(counters));
-    counters.forEach(
-        (name, value) -> {
-          if (name.startsWith("dead_letters_") && !name.endsWith("_written") && value > 0) {
-            out.printf(
-                Locale.ROOT, "    %-18s %,d%n", name.substring("dead_letters_".length()), value);
+        Locale.ROOT,
+        "  events windowed     %,d%n",
+        counters.getOrDefault(StreamyCounters.EVENTS_WINDOWED, 0L));
+    out.printf(Locale.ROOT, "  dead letters        %,d%n", StreamyCounters.deadLetters(counters));
+    Map<String, Long> byCode = new java.util.TreeMap<>();
+    StreamyCounters.deadLettersByCode(counters)
+        .forEach((ErrorCode code, Long value) -> byCode.put(code.name(), value));
+    byCode.forEach(
+        (code, value) -> {
+          if (value > 0) {
+            out.printf(Locale.ROOT, "    %-18s %,d%n", code, value);
           }
         });
     for (String part : List.of("events", "aggregates", "dead-letters")) {

@@ -66,7 +66,7 @@ public class BoundedKafkaReadTest {
                     .withMaxRecords(42))
             .apply(
                 MapElements.into(TypeDescriptors.strings())
-                    .via((SourceRecord r) -> r.partition + "/" + r.offset));
+                    .via((SourceRecord r) -> r.getPartition() + "/" + r.getOffset()));
 
     Set<String> expected = new HashSet<>();
     for (int i = 0; i < 40; i++) {

@@ -2,6 +2,7 @@ package dev.streamy.runners;
 
 import dev.streamy.pipelines.IngestOptions;
 import dev.streamy.pipelines.IngestPipeline;
+import dev.streamy.pipelines.Settings;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
@@ -13,6 +14,6 @@ public class DirectRunnerEndToEndTest extends IngestEndToEnd {
     PipelineOptionsFactory.register(IngestOptions.class);
     IngestOptions options =
         PipelineOptionsFactory.fromArgs(args).withValidation().as(IngestOptions.class);
-    return IngestPipeline.run(options);
+    return IngestPipeline.run(Settings.from(options));
   }
 }

@@ -4,6 +4,7 @@ import dev.streamy.generator.GenerateEvents;
 import dev.streamy.generator.GeneratorOptions;
 import dev.streamy.pipelines.IngestOptions;
 import dev.streamy.pipelines.IngestPipeline;
+import dev.streamy.pipelines.Settings;
 import java.util.List;
 import java.util.Optional;
 import org.apache.beam.sdk.PipelineResult;
@@ -36,11 +37,9 @@ public record Template(
                   + " records and finishes.",
               IngestOptions.class,
               true,
-              options -> IngestPipeline.Settings.from((IngestOptions) options),
+              options -> Settings.from((IngestOptions) options),
               options -> {
-                IngestOptions ingest = (IngestOptions) options;
-                PipelineResult result =
-                    IngestPipeline.run(ingest, IngestPipeline.Settings.from(ingest));
+                PipelineResult result = IngestPipeline.run(Settings.from((IngestOptions) options));
                 result.waitUntilFinish();
                 return Counters.summary(result);
               }),

@@ -174,6 +174,9 @@ public final class TemplateMetadata {
       }
       try {
         Object value = kind.getMethod("value").invoke(annotation);
+        if (annotation instanceof Default.Enum) {
+          return String.valueOf(value).toLowerCase(java.util.Locale.ROOT); // as users write it
+        }
         return value instanceof Class<?> c ? c.getName() : String.valueOf(value);
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException("@Default." + kind.getSimpleName() + " has a value()", e);

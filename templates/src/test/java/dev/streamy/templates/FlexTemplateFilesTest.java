@@ -8,7 +8,6 @@ import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.streamy.options.KafkaOptions;
 import dev.streamy.pipelines.IngestOptions;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -255,14 +254,16 @@ public class FlexTemplateFilesTest {
   }
 
   /**
-   * The properties an options interface declares itself or takes from the shared {@link
-   * KafkaOptions}, not those it inherits from Beam.
+   * The properties an options interface declares itself or inherits from streamy's shared options
+   * interfaces (such as {@code KafkaOptions}), not those of Beam's own.
    */
   private static Set<String> optionNames(Class<?> options) {
     Set<String> names = new TreeSet<>();
-    List<Method> methods = new java.util.ArrayList<>(List.of(options.getDeclaredMethods()));
-    if (KafkaOptions.class.isAssignableFrom(options)) {
-      methods.addAll(List.of(KafkaOptions.class.getDeclaredMethods()));
+    List<Method> methods = new ArrayList<>(List.of(options.getDeclaredMethods()));
+    for (Class<?> shared : options.getInterfaces()) {
+      if (shared.getName().startsWith("dev.streamy.")) {
+        methods.addAll(List.of(shared.getDeclaredMethods()));
+      }
     }
     for (Method method : methods) {
       if (method.getParameterCount() != 0 || method.isDefault() || method.isSynthetic()) {

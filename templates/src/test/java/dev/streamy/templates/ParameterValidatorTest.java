@@ -9,7 +9,8 @@ import static org.junit.Assert.assertTrue;
 
 import dev.streamy.generator.GeneratorOptions;
 import dev.streamy.pipelines.IngestOptions;
-import dev.streamy.pipelines.IngestPipeline;
+import dev.streamy.pipelines.Settings;
+import dev.streamy.pipelines.Sink;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -57,11 +58,11 @@ public class ParameterValidatorTest {
         PipelineOptionsFactory.fromArgs(result.args().toArray(new String[0]))
             .withValidation()
             .as(IngestOptions.class);
-    IngestPipeline.Settings settings = IngestPipeline.Settings.from(options);
+    Settings settings = Settings.from(options);
     assertEquals(1000, options.getMaxRecords());
-    assertEquals(IngestPipeline.Sink.BOTH, settings.sink);
-    assertEquals(Duration.standardMinutes(2), settings.windowSize);
-    assertEquals(Duration.standardSeconds(30), settings.allowedLateness);
+    assertEquals(Sink.BOTH, settings.getSink());
+    assertEquals(Duration.standardMinutes(2), settings.getWindowSize());
+    assertEquals(Duration.standardSeconds(30), settings.getAllowedLateness());
   }
 
   @Test

@@ -37,7 +37,10 @@ public @interface TemplateParameter {
   /** Regular expressions a value must match (all of them); by default derived from the type. */
   String[] regexes() default {};
 
-  /** The allowed values when the option is a string with a fixed set of values (an ENUM). */
+  /**
+   * The allowed values as users write them, when the option has a fixed set of values (an ENUM):
+   * for a string option, or for an enum option whose constants are written in lower case.
+   */
   String[] values() default {};
 
   /** Type shown to the user; by default derived from the Java type and {@link #values()}. */

@@ -1,5 +1,6 @@
 package dev.streamy.transforms;
 
+import com.google.auto.value.AutoValue;
 import java.io.Serializable;
 import java.util.HashSet;
 import java.util.Set;
@@ -31,27 +32,24 @@ import org.joda.time.Instant;
  * output row names its window and its pane (index, EARLY/ON_TIME/LATE, last or not); with
  * accumulating panes the row with the highest pane index of a window and key is its exact total.
  */
-public final class AggregateEvents extends PTransform<PCollection<Row>, PCollection<Row>> {
-
-  private final Contract.Aggregation spec;
-
-  private AggregateEvents(Contract.Aggregation spec) {
-    this.spec = spec;
-  }
+@AutoValue
+public abstract class AggregateEvents extends PTransform<PCollection<Row>, PCollection<Row>> {
 
   /** Aggregates as the contract's mapping says. */
   public static AggregateEvents of(Contract contract) {
-    return new AggregateEvents(contract.aggregation());
+    return new AutoValue_AggregateEvents(contract.getAggregation());
   }
+
+  abstract Contract.Aggregation getSpec();
 
   /** The schema of the aggregate rows for a contract, derived from its aggregation spec. */
   public static Schema outputSchema(Contract contract) {
-    return outputSchema(contract.eventSchema(), contract.aggregation());
+    return outputSchema(contract.getEventSchema(), contract.getAggregation());
   }
 
   private static Schema keySchema(Schema events, Contract.Aggregation spec) {
     Schema.Builder keys = Schema.builder();
-    for (String key : spec.groupKeys) {
+    for (String key : spec.getGroupKeys()) {
       keys.addField(Schema.Field.of(key, events.getField(key).getType().withNullable(true)));
     }
     return keys.build();
@@ -67,15 +65,15 @@ public final class AggregateEvents extends PTransform<PCollection<Row>, PCollect
             .addBooleanField("pane_is_last");
     keySchema(events, spec).getFields().forEach(schema::addField);
     schema.addInt64Field("event_count");
-    if (spec.countTrue != null) {
-      schema.addInt64Field(spec.countTrue + "_count");
+    if (spec.getCountTrue() != null) {
+      schema.addInt64Field(spec.getCountTrue() + "_count");
     }
-    if (spec.distinct != null) {
-      schema.addInt64Field("distinct_" + spec.distinct + "_count");
+    if (spec.getDistinct() != null) {
+      schema.addInt64Field("distinct_" + spec.getDistinct() + "_count");
     }
-    if (spec.deltaName != null) {
-      schema.addNullableField(spec.deltaName + "_sum", Schema.FieldType.INT64);
-      schema.addNullableField(spec.deltaName + "_max", Schema.FieldType.INT64);
+    if (spec.getDeltaName() != null) {
+      schema.addNullableField(spec.getDeltaName() + "_sum", Schema.FieldType.INT64);
+      schema.addNullableField(spec.getDeltaName() + "_max", Schema.FieldType.INT64);
     }
     return schema.build();
   }
@@ -83,6 +81,7 @@ public final class AggregateEvents extends PTransform<PCollection<Row>, PCollect
   @Override
   public PCollection<Row> expand(PCollection<Row> events) {
     Schema eventSchema = events.getSchema();
+    Contract.Aggregation spec = getSpec();
     Schema keys = keySchema(eventSchema, spec);
     Schema output = outputSchema(eventSchema, spec);
     return events
@@ -153,18 +152,19 @@ public final class AggregateEvents extends PTransform<PCollection<Row>, PCollect
     @Override
     public Metrics addInput(Metrics metrics, Row event) {
       metrics.events++;
-      if (spec.countTrue != null && Boolean.TRUE.equals(event.getBoolean(spec.countTrue))) {
+      if (spec.getCountTrue() != null
+          && Boolean.TRUE.equals(event.getBoolean(spec.getCountTrue()))) {
         metrics.flagged++;
       }
-      if (spec.distinct != null) {
-        Object value = event.getValue(spec.distinct);
+      if (spec.getDistinct() != null) {
+        Object value = event.getValue(spec.getDistinct());
         if (value != null) {
           metrics.distinct.add(value.toString());
         }
       }
-      if (spec.deltaNew != null && spec.deltaOld != null) {
-        Number newValue = event.getValue(spec.deltaNew);
-        Number oldValue = event.getValue(spec.deltaOld);
+      if (spec.getDeltaNew() != null && spec.getDeltaOld() != null) {
+        Number newValue = event.getValue(spec.getDeltaNew());
+        Number oldValue = event.getValue(spec.getDeltaOld());
         if (newValue != null && oldValue != null) {
           addDelta(metrics, newValue.longValue() - oldValue.longValue());
         }
@@ -248,13 +248,13 @@ public final class AggregateEvents extends PTransform<PCollection<Row>, PCollect
               .addValues(start, end, timing(pane).name(), pane.getIndex(), pane.isLast());
       row.addValues(keyed.getKey().getValues());
       row.addValue(metrics.events);
-      if (spec.countTrue != null) {
+      if (spec.getCountTrue() != null) {
         row.addValue(metrics.flagged);
       }
-      if (spec.distinct != null) {
+      if (spec.getDistinct() != null) {
         row.addValue((long) metrics.distinct.size());
       }
-      if (spec.deltaName != null) {
+      if (spec.getDeltaName() != null) {
         row.addValue(metrics.deltaMax == null ? null : metrics.deltaSum);
         row.addValue(metrics.deltaMax);
       }

@@ -2,12 +2,15 @@ package dev.streamy.transforms;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.auto.value.AutoValue;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,7 +30,8 @@ import org.apache.beam.sdk.values.Row;
  * <p>A contract is loaded from a mapping file ({@code *.contract.json}) on the classpath (a name
  * under {@code contracts/}) or on disk; the mapping names its JSON Schema file relative to itself.
  */
-public final class Contract implements Serializable {
+@AutoValue
+public abstract class Contract implements Serializable {
 
   /** The contract streamy uses when none is given. */
   public static final String DEFAULT = "mediawiki-recentchange-1.0.0";
@@ -40,68 +44,71 @@ public final class Contract implements Serializable {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private final String name;
-  private final String version;
-  private final String schemaJson;
-  private final List<String> eventIdPath;
-  private final List<String> eventTimePath;
-  private final List<Column> columns;
-  private final Aggregation aggregation;
-  private final Schema eventSchema;
-
-  private Contract(
-      String name,
-      String version,
-      String schemaJson,
-      List<String> eventIdPath,
-      List<String> eventTimePath,
-      List<Column> columns,
-      Aggregation aggregation) {
-    this.name = name;
-    this.version = version;
-    this.schemaJson = schemaJson;
-    this.eventIdPath = eventIdPath;
-    this.eventTimePath = eventTimePath;
-    this.columns = columns;
-    this.aggregation = aggregation;
-    Schema.Builder schema = Schema.builder();
-    for (Column column : columns) {
-      schema.addField(Schema.Field.of(column.name, column.type));
-    }
-    schema.addStringField(TOPIC_COLUMN);
-    schema.addInt32Field(PARTITION_COLUMN);
-    schema.addInt64Field(OFFSET_COLUMN);
-    this.eventSchema = schema.build();
-  }
-
   /**
    * Loads a contract by name ({@code mediawiki-recentchange-1.0.0}, looked up as {@code
    * contracts/<name>.contract.json} on the classpath) or by the path of a mapping file on disk.
+   *
+   * @throws IllegalArgumentException saying which file was looked for when there is none, or which
+   *     file could not be read or is not a contract
    */
   public static Contract load(String nameOrPath) {
-    Path file = Path.of(nameOrPath);
+    Path file;
     try {
-      if (Files.isRegularFile(file)) {
-        Path schemaFile;
-        JsonNode mapping = MAPPER.readTree(file.toFile());
-        schemaFile = file.toAbsolutePath().getParent().resolve(text(mapping, "schema"));
-        return fromJson(mapping, Files.readString(schemaFile));
+      file = Path.of(nameOrPath);
+    } catch (InvalidPathException e) {
+      throw new IllegalArgumentException("not a contract name or file path");
+    }
+    if (Files.isRegularFile(file)) {
+      JsonNode mapping = readJson(file);
+      Path schemaFile = file.toAbsolutePath().getParent().resolve(text(mapping, "schema"));
+      return fromJson(mapping, readText(schemaFile));
+    }
+    if (nameOrPath.contains("/")
+        || nameOrPath.contains(File.separator)
+        || nameOrPath.endsWith(".json")) {
+      throw new IllegalArgumentException("no such contract file " + file.toAbsolutePath());
+    }
+    String resource = "contracts/" + nameOrPath + ".contract.json";
+    byte[] mapping = readResource(resource);
+    if (mapping == null) {
+      throw new IllegalArgumentException(
+          "no contract named "
+              + nameOrPath
+              + " ("
+              + resource
+              + " on the classpath) and no such file "
+              + file.toAbsolutePath());
+    }
+    try {
+      JsonNode tree = MAPPER.readTree(mapping);
+      String schemaResource = "contracts/" + text(tree, "schema");
+      byte[] schema = readResource(schemaResource);
+      if (schema == null) {
+        throw new IllegalArgumentException(
+            "no JSON Schema " + schemaResource + " on the classpath");
       }
-      String resource = "contracts/" + nameOrPath + ".contract.json";
-      JsonNode mapping = MAPPER.readTree(readResource(resource));
-      return fromJson(
-          mapping,
-          new String(readResource("contracts/" + text(mapping, "schema")), StandardCharsets.UTF_8));
+      return fromJson(tree, new String(schema, StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read contract " + nameOrPath, e);
+      throw new IllegalArgumentException(
+          "the bundled contract "
+              + resource
+              + " is not JSON ("
+              + e.getClass().getSimpleName()
+              + ")");
     }
   }
 
   /** Builds a contract from its mapping document and the text of its JSON Schema. */
-  public static Contract fromJson(JsonNode mapping, String schemaJson) throws IOException {
-    JsonNode schema = MAPPER.readTree(schemaJson);
-    List<String> idPath = path(text(mapping, "eventId"));
-    List<String> timePath = path(text(mapping, "eventTime"));
+  public static Contract fromJson(JsonNode mapping, String schemaJson) {
+    JsonNode schema;
+    try {
+      schema = MAPPER.readTree(schemaJson);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "the contract's JSON Schema is not JSON (" + e.getClass().getSimpleName() + ")");
+    }
+    List<String> idPath = JsonPaths.parse(text(mapping, "eventId"));
+    List<String> timePath = JsonPaths.parse(text(mapping, "eventTime"));
     List<Column> columns = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (JsonNode entry : mapping.path("columns")) {
@@ -110,12 +117,12 @@ public final class Contract implements Serializable {
       if (!columnName.matches("[A-Za-z][A-Za-z0-9_]*") || !names.add(columnName)) {
         throw new IllegalArgumentException("Bad or repeated column name: " + columnName);
       }
-      List<String> segments = path(columnPath);
+      List<String> segments = JsonPaths.parse(columnPath);
       boolean isEventTime = segments.equals(timePath);
-      columns.add(new Column(columnName, segments, typeOf(schema, segments, isEventTime)));
+      columns.add(Column.create(columnName, segments, typeOf(schema, segments, isEventTime)));
     }
-    if (columns.stream().noneMatch(c -> c.path.equals(idPath))
-        || columns.stream().noneMatch(c -> c.path.equals(timePath))) {
+    if (columns.stream().noneMatch(c -> c.getPath().equals(idPath))
+        || columns.stream().noneMatch(c -> c.getPath().equals(timePath))) {
       throw new IllegalArgumentException("The event id and event time must be columns");
     }
     JsonNode agg = mapping.path("aggregation");
@@ -123,7 +130,7 @@ public final class Contract implements Serializable {
     agg.path("groupKeys").forEach(k -> groupKeys.add(k.asText()));
     JsonNode delta = agg.path("delta");
     Aggregation aggregation =
-        new Aggregation(
+        Aggregation.create(
             groupKeys,
             optionalText(agg, "countTrue"),
             optionalText(agg, "distinct"),
@@ -135,70 +142,65 @@ public final class Contract implements Serializable {
         throw new IllegalArgumentException("Aggregation names unknown column: " + column);
       }
     }
-    return new Contract(
+    Schema.Builder eventSchema = Schema.builder();
+    for (Column column : columns) {
+      eventSchema.addField(Schema.Field.of(column.getName(), column.getType()));
+    }
+    eventSchema.addStringField(TOPIC_COLUMN);
+    eventSchema.addInt32Field(PARTITION_COLUMN);
+    eventSchema.addInt64Field(OFFSET_COLUMN);
+    return new AutoValue_Contract(
         text(mapping, "name"),
         text(mapping, "version"),
         schemaJson,
         idPath,
         timePath,
         List.copyOf(columns),
-        aggregation);
+        aggregation,
+        eventSchema.build());
   }
 
-  public String name() {
-    return name;
-  }
+  public abstract String getName();
 
-  public String version() {
-    return version;
-  }
+  public abstract String getVersion();
 
   /** The JSON Schema document, as text. */
-  public String schemaJson() {
-    return schemaJson;
-  }
+  public abstract String getSchemaJson();
 
-  public List<String> eventIdPath() {
-    return eventIdPath;
-  }
+  public abstract List<String> getEventIdPath();
 
-  public List<String> eventTimePath() {
-    return eventTimePath;
+  public abstract List<String> getEventTimePath();
+
+  public abstract List<Column> getColumns();
+
+  public abstract Aggregation getAggregation();
+
+  /** The Beam Schema of a typed event row: the contract's columns, then source coordinates. */
+  public abstract Schema getEventSchema();
+
+  /** {@code <name>-<version>}, as {@code --contract} names a bundled contract. */
+  public String id() {
+    return getName() + "-" + getVersion();
   }
 
   /** Name of the column that holds the event time. */
   public String eventTimeColumn() {
-    return columns.stream().filter(c -> c.path.equals(eventTimePath)).findFirst().get().name;
+    return columnAt(getEventTimePath());
   }
 
   /** Name of the column that holds the event id. */
   public String eventIdColumn() {
-    return columns.stream().filter(c -> c.path.equals(eventIdPath)).findFirst().get().name;
+    return columnAt(getEventIdPath());
   }
 
-  public List<Column> columns() {
-    return columns;
+  private String columnAt(List<String> path) {
+    return getColumns().stream().filter(c -> c.getPath().equals(path)).findFirst().get().getName();
   }
 
-  public Aggregation aggregation() {
-    return aggregation;
-  }
-
-  /** The Beam Schema of a typed event row: the contract's columns, then source coordinates. */
-  public Schema eventSchema() {
-    return eventSchema;
-  }
-
-  /** The value at a dotted path, or null when a segment is absent or JSON null. */
-  public static @Nullable JsonNode at(JsonNode root, List<String> path) {
-    JsonNode node = root;
-    for (String segment : path) {
-      if (node == null || !node.isObject()) {
-        return null;
-      }
-      node = node.get(segment);
-    }
-    return node == null || node.isNull() ? null : node;
+  /** The contract's name and version only: the schema text is long. */
+  @Override
+  public String toString() {
+    return "Contract{" + id() + "}";
   }
 
   /**
@@ -206,11 +208,11 @@ public final class Contract implements Serializable {
    * cannot hold (objects and arrays) are kept as their JSON text.
    */
   public Row toRow(JsonNode event, SourceRecord source) {
-    Row.Builder row = Row.withSchema(eventSchema);
-    for (Column column : columns) {
-      row.addValue(column.valueOf(at(event, column.path)));
+    Row.Builder row = Row.withSchema(getEventSchema());
+    for (Column column : getColumns()) {
+      row.addValue(column.valueOf(JsonPaths.at(event, column.getPath())));
     }
-    return row.addValues(source.topic, source.partition, source.offset).build();
+    return row.addValues(source.getTopic(), source.getPartition(), source.getOffset()).build();
   }
 
   private static FieldType typeOf(JsonNode schema, List<String> path, boolean isEventTime) {
@@ -254,10 +256,6 @@ public final class Contract implements Serializable {
     return beamType.withNullable(nullable);
   }
 
-  private static List<String> path(String dotted) {
-    return List.copyOf(Arrays.asList(dotted.split("\\.")));
-  }
-
   private static String text(JsonNode node, String field) {
     JsonNode value = node.get(field);
     if (value == null || !value.isTextual() || value.asText().isEmpty()) {
@@ -271,34 +269,60 @@ public final class Contract implements Serializable {
     return value == null || !value.isTextual() ? null : value.asText();
   }
 
-  private static byte[] readResource(String resource) throws IOException {
+  private static @Nullable byte[] readResource(String resource) {
     try (InputStream in = Contract.class.getClassLoader().getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalArgumentException(
-            "No contract file " + resource + " on the classpath and no such file on disk");
-      }
-      return in.readAllBytes();
+      return in == null ? null : in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + resource + " from the classpath", e);
+    }
+  }
+
+  private static JsonNode readJson(Path file) {
+    try {
+      return MAPPER.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "cannot read the contract file "
+              + file.toAbsolutePath()
+              + " as JSON ("
+              + e.getClass().getSimpleName()
+              + ")");
+    }
+  }
+
+  private static String readText(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "cannot read the contract's JSON Schema "
+              + file
+              + " ("
+              + e.getClass().getSimpleName()
+              + ")");
     }
   }
 
   /** One typed column: its name, its path in the event, and its Beam type. */
-  public static final class Column implements Serializable {
-    public final String name;
-    public final List<String> path;
-    public final FieldType type;
+  @AutoValue
+  public abstract static class Column implements Serializable {
 
-    Column(String name, List<String> path, FieldType type) {
-      this.name = name;
-      this.path = path;
-      this.type = type;
+    static Column create(String name, List<String> path, FieldType type) {
+      return new AutoValue_Contract_Column(name, List.copyOf(path), type);
     }
+
+    public abstract String getName();
+
+    public abstract List<String> getPath();
+
+    public abstract FieldType getType();
 
     @Nullable
     Object valueOf(@Nullable JsonNode value) {
       if (value == null) {
         return null;
       }
-      switch (type.getTypeName()) {
+      switch (getType().getTypeName()) {
         case DATETIME:
           return EventTimes.parse(value.asText());
         case INT64:
@@ -318,32 +342,35 @@ public final class Contract implements Serializable {
    * distinct count of one column, and the sum and max of the difference of two numeric columns.
    * Each part is optional.
    */
-  public static final class Aggregation implements Serializable {
-    public final List<String> groupKeys;
-    public final @Nullable String countTrue;
-    public final @Nullable String distinct;
-    public final @Nullable String deltaName;
-    public final @Nullable String deltaNew;
-    public final @Nullable String deltaOld;
+  @AutoValue
+  public abstract static class Aggregation implements Serializable {
 
-    Aggregation(
+    static Aggregation create(
         List<String> groupKeys,
         @Nullable String countTrue,
         @Nullable String distinct,
         @Nullable String deltaName,
         @Nullable String deltaNew,
         @Nullable String deltaOld) {
-      this.groupKeys = List.copyOf(groupKeys);
-      this.countTrue = countTrue;
-      this.distinct = distinct;
-      this.deltaName = deltaName;
-      this.deltaNew = deltaNew;
-      this.deltaOld = deltaOld;
+      return new AutoValue_Contract_Aggregation(
+          List.copyOf(groupKeys), countTrue, distinct, deltaName, deltaNew, deltaOld);
     }
 
+    public abstract List<String> getGroupKeys();
+
+    public abstract @Nullable String getCountTrue();
+
+    public abstract @Nullable String getDistinct();
+
+    public abstract @Nullable String getDeltaName();
+
+    public abstract @Nullable String getDeltaNew();
+
+    public abstract @Nullable String getDeltaOld();
+
     List<String> referencedColumns() {
-      List<String> all = new ArrayList<>(groupKeys);
-      for (String c : Arrays.asList(countTrue, distinct, deltaNew, deltaOld)) {
+      List<String> all = new ArrayList<>(getGroupKeys());
+      for (String c : Arrays.asList(getCountTrue(), getDistinct(), getDeltaNew(), getDeltaOld())) {
         if (c != null) {
           all.add(c);
         }

@@ -1,25 +1,33 @@
 package dev.streamy.transforms;
 
+import com.google.auto.value.AutoValue;
 import java.io.Serializable;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Objects;
 import javax.annotation.Nullable;
-import org.apache.beam.sdk.schemas.JavaFieldSchema;
+import org.apache.beam.sdk.schemas.AutoValueSchema;
+import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
 import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
+import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
 import org.joda.time.Instant;
 
 /**
  * A record that could not be ingested, from any stage, with everything needed to understand and
  * replay it: the original bytes, key, headers and Kafka coordinates, a stable code and field-level
  * violations. Messages and stacks are written by streamy and never quote the payload.
+ *
+ * <p>Its Beam schema ({@link #SCHEMA}, the fields in the order of their numbers) is the layout of
+ * the dead-letter Parquet files and Iceberg table. Accessors are {@code get}-prefixed because
+ * Beam's {@link AutoValueSchema} only sees getters.
  */
-@DefaultSchema(JavaFieldSchema.class)
-public final class DeadLetter implements Serializable {
+@DefaultSchema(AutoValueSchema.class)
+@AutoValue
+public abstract class DeadLetter implements Serializable {
 
   /** Longest message kept, in characters. */
   public static final int MAX_MESSAGE_CHARS = 1_000;
@@ -33,35 +41,36 @@ public final class DeadLetter implements Serializable {
   /** Longest stack kept, in characters. */
   public static final int MAX_STACK_CHARS = 4_000;
 
-  public final String stage;
-  public final String errorCode;
-  public final String message;
-  public final List<Violation> violations;
-  public final @Nullable String stack;
-  public final @Nullable String eventId;
+  /** The Beam schema of a dead letter, as its Parquet files and Iceberg table hold it. */
+  public static final Schema SCHEMA = coder().getSchema();
 
-  public final String topic;
-  public final int partition;
-  public final long offset;
-  public final Instant timestamp;
-  public final @Nullable byte[] key;
+  /** Starts a dead letter for {@code record}; the value is kept whole. */
+  public static Builder of(SourceRecord record, Stage stage, ErrorCode code) {
+    byte[] value = record.getValue();
+    return new AutoValue_DeadLetter.Builder()
+        .setStage(stage.name())
+        .setErrorCode(code.name())
+        .setMessage("")
+        .setViolations(List.of())
+        .setTopic(record.getTopic())
+        .setPartition(record.getPartition())
+        .setOffset(record.getOffset())
+        .setTimestamp(record.getTimestamp())
+        .setKey(record.getKey())
+        .setValue(value)
+        .setHeaders(record.getHeaders())
+        .setValueSize(value == null ? 0 : value.length)
+        .setValueSha256(value == null ? null : sha256(value))
+        .setValueTruncated(false)
+        .setProcessingTime(Instant.now());
+  }
 
-  /** The original value; cut to a cap only for {@code TOO_LARGE} (then valueTruncated is set). */
-  public final @Nullable byte[] value;
-
-  public final List<SourceRecord.Header> headers;
-  public final long valueSize;
-  public final @Nullable String valueSha256;
-  public final boolean valueTruncated;
-
-  /** Set by the dead-letter sink, once, for every record: which pipeline wrote it. */
-  public final @Nullable String pipeline;
-
-  public final @Nullable String pipelineVersion;
-  public final Instant processingTime;
-
+  /**
+   * A dead letter from all its fields. Beam decodes dead letters through this, so that their lists
+   * are copied once instead of staying Beam's lazy views of the decoded rows.
+   */
   @SchemaCreate
-  public DeadLetter(
+  static DeadLetter create(
       String stage,
       String errorCode,
       String message,
@@ -81,225 +90,247 @@ public final class DeadLetter implements Serializable {
       @Nullable String pipeline,
       @Nullable String pipelineVersion,
       Instant processingTime) {
-    this.stage = stage;
-    this.errorCode = errorCode;
-    this.message = message;
-    this.violations = List.copyOf(violations);
-    this.stack = stack;
-    this.eventId = eventId;
-    this.topic = topic;
-    this.partition = partition;
-    this.offset = offset;
-    this.timestamp = timestamp;
-    this.key = key;
-    this.value = value;
-    this.headers = List.copyOf(headers);
-    this.valueSize = valueSize;
-    this.valueSha256 = valueSha256;
-    this.valueTruncated = valueTruncated;
-    this.pipeline = pipeline;
-    this.pipelineVersion = pipelineVersion;
-    this.processingTime = processingTime;
+    return new AutoValue_DeadLetter.Builder()
+        .setStage(stage)
+        .setErrorCode(errorCode)
+        .setMessage(message)
+        .setViolations(violations)
+        .setStack(stack)
+        .setEventId(eventId)
+        .setTopic(topic)
+        .setPartition(partition)
+        .setOffset(offset)
+        .setTimestamp(timestamp)
+        .setKey(key)
+        .setValue(value)
+        .setHeaders(headers)
+        .setValueSize(valueSize)
+        .setValueSha256(valueSha256)
+        .setValueTruncated(valueTruncated)
+        .setPipeline(pipeline)
+        .setPipelineVersion(pipelineVersion)
+        .setProcessingTime(processingTime)
+        .build();
   }
 
-  /** Starts a dead letter for {@code record}; the value is kept whole. */
-  public static Builder of(SourceRecord record, Stage stage, ErrorCode code) {
-    return new Builder(record, stage, code);
+  /** The coder of dead letters: Beam's schema coder of {@link #SCHEMA}. */
+  public static SchemaCoder<DeadLetter> coder() {
+    return SchemaCoders.of(DeadLetter.class);
   }
+
+  @SchemaFieldNumber("0")
+  public abstract String getStage();
+
+  @SchemaFieldNumber("1")
+  public abstract String getErrorCode();
+
+  /** A reason written by streamy; it never quotes the payload. */
+  @SchemaFieldNumber("2")
+  public abstract String getMessage();
+
+  @SchemaFieldNumber("3")
+  public abstract List<Violation> getViolations();
+
+  /** Class names and frames of the error, never its messages (they may echo data). */
+  @SchemaFieldNumber("4")
+  public abstract @Nullable String getStack();
+
+  @SchemaFieldNumber("5")
+  public abstract @Nullable String getEventId();
+
+  @SchemaFieldNumber("6")
+  public abstract String getTopic();
+
+  @SchemaFieldNumber("7")
+  public abstract int getPartition();
+
+  @SchemaFieldNumber("8")
+  public abstract long getOffset();
+
+  @SchemaFieldNumber("9")
+  public abstract Instant getTimestamp();
+
+  @SchemaFieldNumber("10")
+  @SuppressWarnings("mutable") // bytes as read, never changed
+  public abstract @Nullable byte[] getKey();
+
+  /** The original value; cut to a cap only for {@code TOO_LARGE} (then valueTruncated is set). */
+  @SchemaFieldNumber("11")
+  @SuppressWarnings("mutable") // bytes as read, never changed
+  public abstract @Nullable byte[] getValue();
+
+  @SchemaFieldNumber("12")
+  public abstract List<SourceRecord.Header> getHeaders();
+
+  @SchemaFieldNumber("13")
+  public abstract long getValueSize();
+
+  @SchemaFieldNumber("14")
+  public abstract @Nullable String getValueSha256();
+
+  @SchemaFieldNumber("15")
+  public abstract boolean isValueTruncated();
+
+  /** Set by the dead-letter sink, once, for every record: which pipeline wrote it. */
+  @SchemaFieldNumber("16")
+  public abstract @Nullable String getPipeline();
+
+  @SchemaFieldNumber("17")
+  public abstract @Nullable String getPipelineVersion();
+
+  @SchemaFieldNumber("18")
+  public abstract Instant getProcessingTime();
+
+  abstract Builder toBuilder();
 
   public ErrorCode code() {
-    return ErrorCode.valueOf(errorCode);
+    return ErrorCode.valueOf(getErrorCode());
   }
 
   /** The record this dead letter came from, bytes and coordinates as they were read. */
   public SourceRecord source() {
-    return new SourceRecord(topic, partition, offset, timestamp, key, value, headers);
+    return SourceRecord.create(
+        getTopic(),
+        getPartition(),
+        getOffset(),
+        getTimestamp(),
+        getKey(),
+        getValue(),
+        getHeaders());
   }
 
   /** The same dead letter stamped with the pipeline that wrote it. */
   public DeadLetter withPipeline(String name, String version) {
-    return new DeadLetter(
-        stage,
-        errorCode,
-        message,
-        violations,
-        stack,
-        eventId,
-        topic,
-        partition,
-        offset,
-        timestamp,
-        key,
-        value,
-        headers,
-        valueSize,
-        valueSha256,
-        valueTruncated,
-        name,
-        version,
-        processingTime);
+    return toBuilder().setPipeline(name).setPipelineVersion(version).build();
   }
 
-  @Override
-  public boolean equals(@Nullable Object o) {
-    if (!(o instanceof DeadLetter)) {
-      return false;
-    }
-    DeadLetter d = (DeadLetter) o;
-    return stage.equals(d.stage)
-        && errorCode.equals(d.errorCode)
-        && message.equals(d.message)
-        && violations.equals(d.violations)
-        && Objects.equals(stack, d.stack)
-        && Objects.equals(eventId, d.eventId)
-        && topic.equals(d.topic)
-        && partition == d.partition
-        && offset == d.offset
-        && timestamp.equals(d.timestamp)
-        && Arrays.equals(key, d.key)
-        && Arrays.equals(value, d.value)
-        && headers.equals(d.headers)
-        && valueSize == d.valueSize
-        && Objects.equals(valueSha256, d.valueSha256)
-        && valueTruncated == d.valueTruncated
-        && Objects.equals(pipeline, d.pipeline)
-        && Objects.equals(pipelineVersion, d.pipelineVersion)
-        && processingTime.equals(d.processingTime);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(topic, partition, offset, errorCode);
-  }
-
+  /** Coordinates, stage, code, message and violations: never the payload. */
   @Override
   public String toString() {
     return "DeadLetter{"
-        + topic
+        + getTopic()
         + "/"
-        + partition
+        + getPartition()
         + "/"
-        + offset
+        + getOffset()
         + " "
-        + stage
+        + getStage()
         + " "
-        + errorCode
+        + getErrorCode()
         + ": "
-        + message
+        + getMessage()
         + " "
-        + violations
+        + getViolations()
         + "}";
   }
 
   /** One field-level contract violation: a JSON path, a stable code, and a short reason. */
-  @DefaultSchema(JavaFieldSchema.class)
-  public static final class Violation implements Serializable {
-    public final String path;
-    public final String code;
-    public final String reason;
+  @DefaultSchema(AutoValueSchema.class)
+  @AutoValue
+  public abstract static class Violation implements Serializable {
 
     @SchemaCreate
-    public Violation(String path, String code, String reason) {
-      this.path = path;
-      this.code = code;
-      this.reason = reason;
+    public static Violation create(String path, String code, String reason) {
+      return new AutoValue_DeadLetter_Violation(path, code, reason);
     }
 
-    @Override
-    public boolean equals(@Nullable Object o) {
-      return o instanceof Violation
-          && path.equals(((Violation) o).path)
-          && code.equals(((Violation) o).code)
-          && reason.equals(((Violation) o).reason);
-    }
+    @SchemaFieldNumber("0")
+    public abstract String getPath();
 
-    @Override
-    public int hashCode() {
-      return Objects.hash(path, code, reason);
-    }
+    @SchemaFieldNumber("1")
+    public abstract String getCode();
+
+    @SchemaFieldNumber("2")
+    public abstract String getReason();
 
     @Override
     public String toString() {
-      return path + " " + code + " (" + reason + ")";
+      return getPath() + " " + getCode() + " (" + getReason() + ")";
     }
   }
 
-  /** Builds a {@link DeadLetter}; only stage, code and source are required. */
-  public static final class Builder {
-    private final SourceRecord record;
-    private final Stage stage;
-    private final ErrorCode code;
-    private String message = "";
-    private List<Violation> violations = List.of();
-    private @Nullable String stack;
-    private @Nullable String eventId;
-    private int keepValueBytes = Integer.MAX_VALUE;
-    private Instant processingTime = Instant.now();
+  /**
+   * Builds a {@link DeadLetter} from {@link #of}: a message, violations, an event id, an error and
+   * a processing time may be added; the rest comes from the source record.
+   */
+  @AutoValue.Builder
+  public abstract static class Builder {
 
-    private Builder(SourceRecord record, Stage stage, ErrorCode code) {
-      this.record = record;
-      this.stage = stage;
-      this.code = code;
-    }
+    abstract Builder setStage(String stage);
 
-    /** A reason written by streamy; never pass text that may quote the payload. */
-    public Builder message(String message) {
-      this.message = cap(message, MAX_MESSAGE_CHARS);
-      return this;
-    }
+    abstract Builder setErrorCode(String errorCode);
 
-    public Builder violations(List<Violation> violations) {
-      this.violations = violations;
-      return this;
-    }
+    public abstract Builder setMessage(String message);
 
-    public Builder eventId(@Nullable String eventId) {
-      this.eventId = eventId;
-      return this;
-    }
+    public abstract Builder setViolations(List<Violation> violations);
+
+    abstract Builder setStack(@Nullable String stack);
+
+    public abstract Builder setEventId(@Nullable String eventId);
+
+    abstract Builder setTopic(String topic);
+
+    abstract Builder setPartition(int partition);
+
+    abstract Builder setOffset(long offset);
+
+    abstract Builder setTimestamp(Instant timestamp);
+
+    abstract Builder setKey(@Nullable byte[] key);
+
+    abstract Builder setValue(@Nullable byte[] value);
+
+    abstract Builder setHeaders(List<SourceRecord.Header> headers);
+
+    abstract Builder setValueSize(long valueSize);
+
+    abstract Builder setValueSha256(@Nullable String valueSha256);
+
+    abstract Builder setValueTruncated(boolean valueTruncated);
+
+    abstract Builder setPipeline(@Nullable String pipeline);
+
+    abstract Builder setPipelineVersion(@Nullable String pipelineVersion);
+
+    public abstract Builder setProcessingTime(Instant processingTime);
+
+    abstract String getMessage();
+
+    abstract @Nullable String getStack();
+
+    abstract @Nullable byte[] getValue();
+
+    abstract List<Violation> getViolations();
+
+    abstract List<SourceRecord.Header> getHeaders();
 
     /** Keeps the throwable's class names and frames, never its messages (they may echo data). */
     public Builder error(Throwable error) {
-      this.stack = cap(sanitizedStack(error), MAX_STACK_CHARS);
-      return this;
+      return setStack(sanitizedStack(error));
     }
 
     /** Keeps at most {@code maxBytes} of the value (for oversized records). */
     public Builder keepValueBytes(int maxBytes) {
-      this.keepValueBytes = maxBytes;
+      byte[] value = getValue();
+      if (value != null && value.length > maxBytes) {
+        setValue(Arrays.copyOf(value, maxBytes));
+        setValueTruncated(true);
+      }
       return this;
     }
 
-    public Builder processingTime(Instant processingTime) {
-      this.processingTime = processingTime;
-      return this;
-    }
+    abstract DeadLetter autoBuild();
 
+    /** The dead letter, with message and stack capped and its lists copied. */
     public DeadLetter build() {
-      byte[] value = record.value;
-      long size = value == null ? 0 : value.length;
-      boolean truncated = value != null && value.length > keepValueBytes;
-      byte[] kept = truncated ? Arrays.copyOf(value, keepValueBytes) : value;
-      return new DeadLetter(
-          stage.name(),
-          code.name(),
-          message,
-          violations,
-          stack,
-          eventId,
-          record.topic,
-          record.partition,
-          record.offset,
-          record.timestamp,
-          record.key,
-          kept,
-          record.headers,
-          size,
-          value == null ? null : sha256(value),
-          truncated,
-          null,
-          null,
-          processingTime);
+      setMessage(cap(getMessage(), MAX_MESSAGE_CHARS));
+      String stack = getStack();
+      if (stack != null) {
+        setStack(cap(stack, MAX_STACK_CHARS));
+      }
+      setViolations(List.copyOf(getViolations()));
+      setHeaders(List.copyOf(getHeaders()));
+      return autoBuild();
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.streamy.transforms;
 
+import com.google.auto.value.AutoValue;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
@@ -9,7 +10,6 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -38,30 +38,28 @@ import org.joda.time.Instant;
  * is kept. Runs in the global window, before windowing, so no copy is ever dropped for lateness
  * here.
  */
-public final class DeduplicateEvents
+@AutoValue
+public abstract class DeduplicateEvents
     extends PTransform<PCollection<KV<SourceRecord, Row>>, PCollection<KV<SourceRecord, Row>>> {
 
   /** Groups used to find the copies in bounded input. */
   private static final int BOUNDED_GROUPS = 64;
-
-  private final String idColumn;
-  private final Duration memory;
-
-  private DeduplicateEvents(String idColumn, Duration memory) {
-    this.idColumn = idColumn;
-    this.memory = memory;
-  }
 
   /** Deduplicates on {@code idColumn}, remembering ids for {@code memory} of event time. */
   public static DeduplicateEvents byColumn(String idColumn, Duration memory) {
     if (memory.isShorterThan(Duration.ZERO)) {
       throw new IllegalArgumentException("Deduplication memory must not be negative: " + memory);
     }
-    return new DeduplicateEvents(idColumn, memory);
+    return new AutoValue_DeduplicateEvents(idColumn, memory);
   }
+
+  abstract String getIdColumn();
+
+  abstract Duration getMemory();
 
   @Override
   public PCollection<KV<SourceRecord, Row>> expand(PCollection<KV<SourceRecord, Row>> events) {
+    Duration memory = getMemory();
     if (memory.equals(Duration.ZERO)) {
       return events;
     }
@@ -70,7 +68,7 @@ public final class DeduplicateEvents
         events
             .apply(
                 "KeyByEventId",
-                WithKeys.of(new EventIdFn(idColumn)).withKeyType(TypeDescriptors.strings()))
+                WithKeys.of(new EventIdFn(getIdColumn())).withKeyType(TypeDescriptors.strings()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), coder));
     if (events.isBounded() == PCollection.IsBounded.BOUNDED) {
       // Bounded input: the watermark stays before every id's memory until all input is in, so
@@ -120,8 +118,8 @@ public final class DeduplicateEvents
       extends DoFn<
           KV<Integer, Iterable<KV<String, TimestampedValue<KV<SourceRecord, Row>>>>>,
           KV<SourceRecord, Row>> {
-    private final Counter duplicates = Metrics.counter("streamy", "duplicates_removed");
-    private final Counter kept = Metrics.counter("streamy", "events_unique");
+    private final Counter duplicates = StreamyCounters.counter(StreamyCounters.DUPLICATES_REMOVED);
+    private final Counter kept = StreamyCounters.counter(StreamyCounters.EVENTS_UNIQUE);
 
     @ProcessElement
     public void process(
@@ -147,9 +145,9 @@ public final class DeduplicateEvents
   }
 
   private static final Comparator<SourceRecord> BY_COORDINATES =
-      Comparator.comparing((SourceRecord r) -> r.topic)
-          .thenComparingInt(r -> r.partition)
-          .thenComparingLong(r -> r.offset);
+      Comparator.comparing(SourceRecord::getTopic)
+          .thenComparingInt(SourceRecord::getPartition)
+          .thenComparingLong(SourceRecord::getOffset);
 
   private static final class EventIdFn
       implements org.apache.beam.sdk.transforms.SerializableFunction<
@@ -170,8 +168,8 @@ public final class DeduplicateEvents
 
   private static final class KeepFirstFn
       extends DoFn<KV<String, KV<SourceRecord, Row>>, KV<SourceRecord, Row>> {
-    private final Counter duplicates = Metrics.counter("streamy", "duplicates_removed");
-    private final Counter kept = Metrics.counter("streamy", "events_unique");
+    private final Counter duplicates = StreamyCounters.counter(StreamyCounters.DUPLICATES_REMOVED);
+    private final Counter kept = StreamyCounters.counter(StreamyCounters.EVENTS_UNIQUE);
     private final Duration memory;
 
     @StateId("seen")

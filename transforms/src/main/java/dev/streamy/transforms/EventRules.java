@@ -2,6 +2,7 @@ package dev.streamy.transforms;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.auto.value.AutoValue;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.PathType;
@@ -45,7 +46,6 @@ public final class EventRules {
   public static final Instant LATEST_EVENT_TIME = Instant.parse("9999-12-31T23:59:59.999Z");
 
   private static final int MAX_EVENT_ID_CHARS = 256;
-  private static final int MAX_PATH_CHARS = 200;
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final Contract contract;
@@ -58,9 +58,9 @@ public final class EventRules {
   public EventRules(Contract contract, Duration maxFutureSkew) {
     this.contract = contract;
     this.maxFutureSkew = maxFutureSkew;
-    this.eventTimePath = String.join(".", contract.eventTimePath());
+    this.eventTimePath = JsonPaths.dotted(contract.getEventTimePath());
     try {
-      this.schemaNode = MAPPER.readTree(contract.schemaJson());
+      this.schemaNode = MAPPER.readTree(contract.getSchemaJson());
     } catch (IOException e) {
       throw new UncheckedIOException("The contract's JSON Schema is not JSON", e);
     }
@@ -68,7 +68,8 @@ public final class EventRules {
     // Pointers keep keys with dots or spaces unambiguous; we render them dotted ourselves.
     config.setPathType(PathType.JSON_POINTER);
     // A base URI lets relative "$id"s (as in Wikimedia's schemas) resolve; nothing is fetched.
-    URI base = URI.create("https://contracts.streamy.invalid/" + contract.name() + "/schema.json");
+    URI base =
+        URI.create("https://contracts.streamy.invalid/" + contract.getName() + "/schema.json");
     this.schema =
         JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7)
             .getSchema(base, schemaNode, config);
@@ -84,7 +85,7 @@ public final class EventRules {
   /** Checks one event against the contract, taking {@code now} as the processing time. */
   public Verdict check(JsonNode event, Instant now) {
     String eventId = eventId(event);
-    JsonNode timeNode = Contract.at(event, contract.eventTimePath());
+    JsonNode timeNode = JsonPaths.at(event, contract.getEventTimePath());
     Instant eventTime = null;
     String timeProblem;
     if (timeNode == null) {
@@ -115,13 +116,16 @@ public final class EventRules {
     violations.addAll(columnViolations(event, violations));
     if (!violations.isEmpty()) {
       violations.sort(
-          Comparator.comparing((DeadLetter.Violation v) -> v.path)
-              .thenComparing(v -> v.code)
-              .thenComparing(v -> v.reason));
+          Comparator.comparing(DeadLetter.Violation::getPath)
+              .thenComparing(DeadLetter.Violation::getCode)
+              .thenComparing(DeadLetter.Violation::getReason));
       boolean missing =
-          violations.stream().anyMatch(v -> v.code.equals(ErrorCode.FIELD_MISSING.name()));
+          violations.stream().anyMatch(v -> v.getCode().equals(ErrorCode.FIELD_MISSING.name()));
       String paths =
-          violations.stream().map(v -> v.path).distinct().collect(Collectors.joining(", "));
+          violations.stream()
+              .map(DeadLetter.Violation::getPath)
+              .distinct()
+              .collect(Collectors.joining(", "));
       return Verdict.failure(
           missing ? ErrorCode.FIELD_MISSING : ErrorCode.FIELD_INVALID,
           violations.size() + " contract violation(s) at: " + paths,
@@ -144,7 +148,7 @@ public final class EventRules {
 
   /** The event id as text when it is present and a short scalar, else null. */
   public @Nullable String eventId(JsonNode event) {
-    JsonNode id = Contract.at(event, contract.eventIdPath());
+    JsonNode id = JsonPaths.at(event, contract.getEventIdPath());
     if (id == null || !id.isValueNode()) {
       return null;
     }
@@ -155,16 +159,18 @@ public final class EventRules {
   private List<DeadLetter.Violation> schemaViolations(JsonNode event) {
     Set<DeadLetter.Violation> found = new LinkedHashSet<>();
     for (ValidationMessage message : schema.validate(event)) {
-      List<String> pointer = pointerSegments(message.getPath());
+      List<String> pointer = JsonPaths.fromPointer(message.getPath());
       String keyword = message.getType();
       String[] args = message.getArguments();
       if ("required".equals(keyword) && args != null && args.length > 0) {
         pointer.add(args[0]);
-        found.add(violation(dotted(event, pointer), ErrorCode.FIELD_MISSING, "required, missing"));
+        found.add(
+            violation(
+                JsonPaths.shown(event, pointer), ErrorCode.FIELD_MISSING, "required, missing"));
         continue;
       }
-      JsonNode node = nodeAt(event, pointer);
-      String path = dotted(event, pointer);
+      JsonNode node = JsonPaths.atPointer(event, pointer);
+      String path = JsonPaths.shown(event, pointer);
       if (node != null && node.isNull()) {
         found.add(violation(path, ErrorCode.FIELD_MISSING, "null where a value is required"));
       } else {
@@ -182,15 +188,15 @@ public final class EventRules {
   private List<DeadLetter.Violation> columnViolations(
       JsonNode event, List<DeadLetter.Violation> already) {
     Set<String> flagged = new HashSet<>();
-    already.forEach(v -> flagged.add(v.path));
+    already.forEach(v -> flagged.add(v.getPath()));
     List<DeadLetter.Violation> found = new ArrayList<>();
-    for (Contract.Column column : contract.columns()) {
-      JsonNode value = Contract.at(event, column.path);
-      String path = String.join(".", column.path);
+    for (Contract.Column column : contract.getColumns()) {
+      JsonNode value = JsonPaths.at(event, column.getPath());
+      String path = JsonPaths.dotted(column.getPath());
       if (value == null || flagged.contains(path)) {
         continue;
       }
-      Schema.TypeName type = column.type.getTypeName();
+      Schema.TypeName type = column.getType().getTypeName();
       String problem = null;
       if (type == Schema.TypeName.INT64
           && !(value.isNumber() && value.canConvertToExactIntegral() && value.canConvertToLong())) {
@@ -255,54 +261,6 @@ public final class EventRules {
     return node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
   }
 
-  /** Decodes a JSON Pointer ({@code /meta/stream}, {@code ""} for the root) into keys. */
-  static List<String> pointerSegments(@Nullable String pointer) {
-    List<String> segments = new ArrayList<>();
-    if (pointer == null || pointer.isEmpty() || pointer.equals("/")) {
-      return segments;
-    }
-    for (String raw : pointer.substring(1).split("/", -1)) {
-      segments.add(raw.replace("~1", "/").replace("~0", "~"));
-    }
-    return segments;
-  }
-
-  private static @Nullable JsonNode nodeAt(JsonNode root, List<String> segments) {
-    JsonNode node = root;
-    for (String segment : segments) {
-      if (node == null) {
-        return null;
-      }
-      node = node.isArray() ? node.get(index(segment)) : node.get(segment);
-    }
-    return node;
-  }
-
-  /** {@code meta.stream}, {@code items[2].sku}, {@code $} for the root. */
-  static String dotted(JsonNode root, List<String> segments) {
-    StringBuilder path = new StringBuilder();
-    JsonNode node = root;
-    for (String segment : segments) {
-      if (node != null && node.isArray() && index(segment) >= 0) {
-        path.append('[').append(segment).append(']');
-        node = node.get(index(segment));
-      } else {
-        path.append(path.length() == 0 ? "" : ".").append(segment);
-        node = node == null ? null : node.get(segment);
-      }
-    }
-    return path.length() == 0 ? "$" : DeadLetter.cap(path.toString(), MAX_PATH_CHARS);
-  }
-
-  private static int index(String segment) {
-    if (segment.isEmpty()
-        || segment.length() > 9
-        || !segment.chars().allMatch(Character::isDigit)) {
-      return -1;
-    }
-    return Integer.parseInt(segment);
-  }
-
   /**
    * Whether the event has a key that an object schema with {@code properties} does not declare (nor
    * match by {@code patternProperties}), at any level the schema describes.
@@ -343,35 +301,16 @@ public final class EventRules {
   }
 
   private static DeadLetter.Violation violation(String path, ErrorCode code, String reason) {
-    return new DeadLetter.Violation(path, code.name(), reason);
+    return DeadLetter.Violation.create(path, code.name(), reason);
   }
 
   /** What the rules decided for one event. */
-  public static final class Verdict {
-    private final @Nullable ErrorCode code;
-    private final String message;
-    private final List<DeadLetter.Violation> violations;
-    private final @Nullable Instant eventTime;
-    private final @Nullable String eventId;
-    private final boolean unknownFields;
-
-    private Verdict(
-        @Nullable ErrorCode code,
-        String message,
-        List<DeadLetter.Violation> violations,
-        @Nullable Instant eventTime,
-        @Nullable String eventId,
-        boolean unknownFields) {
-      this.code = code;
-      this.message = message;
-      this.violations = violations;
-      this.eventTime = eventTime;
-      this.eventId = eventId;
-      this.unknownFields = unknownFields;
-    }
+  @AutoValue
+  public abstract static class Verdict {
 
     static Verdict valid(Instant eventTime, @Nullable String eventId, boolean unknownFields) {
-      return new Verdict(null, "", List.of(), eventTime, eventId, unknownFields);
+      return new AutoValue_EventRules_Verdict(
+          null, "", List.of(), eventTime, eventId, unknownFields);
     }
 
     static Verdict failure(
@@ -380,47 +319,35 @@ public final class EventRules {
         List<DeadLetter.Violation> violations,
         @Nullable Instant eventTime,
         @Nullable String eventId) {
-      return new Verdict(code, message, violations, eventTime, eventId, false);
-    }
-
-    public boolean isValid() {
-      return code == null;
+      return new AutoValue_EventRules_Verdict(code, message, violations, eventTime, eventId, false);
     }
 
     /** Why the event is refused; null when it is valid. */
-    public @Nullable ErrorCode code() {
-      return code;
-    }
+    public abstract @Nullable ErrorCode getCode();
 
     /** A summary written by streamy (paths and rules, never values); empty when valid. */
-    public String message() {
-      return message;
-    }
+    public abstract String getMessage();
 
     /** Every field-level violation, sorted by path; empty when valid. */
-    public List<DeadLetter.Violation> violations() {
-      return violations;
-    }
+    public abstract List<DeadLetter.Violation> getViolations();
 
     /** The event time; always set when valid, null when it could not be read. */
-    public @Nullable Instant eventTime() {
-      return eventTime;
-    }
+    public abstract @Nullable Instant getEventTime();
 
-    public @Nullable String eventId() {
-      return eventId;
-    }
+    public abstract @Nullable String getEventId();
 
     /** Whether a valid event carries fields its schema does not declare (schema drift). */
-    public boolean hasUnknownFields() {
-      return unknownFields;
+    public abstract boolean hasUnknownFields();
+
+    public boolean isValid() {
+      return getCode() == null;
     }
 
     @Override
     public String toString() {
       return isValid()
-          ? "Verdict{valid " + eventTime + "}"
-          : "Verdict{" + code + " " + violations + "}";
+          ? "Verdict{valid " + getEventTime() + "}"
+          : "Verdict{" + getCode() + " " + getViolations() + "}";
     }
   }
 }

@@ -40,9 +40,9 @@ public final class JsonNodeCoder extends CustomCoder<JsonNode> {
   public JsonNode decode(InputStream in) throws IOException {
     JsonParsing.Outcome outcome = READER.parseAnyRoot(BYTES.decode(in));
     if (!outcome.isOk()) {
-      throw new CoderException("Cannot decode a JsonNode: " + outcome.message());
+      throw new CoderException("Cannot decode a JsonNode: " + outcome.getMessage());
     }
-    return outcome.node();
+    return outcome.getNode();
   }
 
   @Override

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ContainerNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.auto.value.AutoValue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
@@ -44,8 +45,6 @@ public final class JsonParsing {
 
   /** Key names shown in messages; anything else is replaced, since keys are payload too. */
   private static final Pattern SHOWABLE_KEY = Pattern.compile("[A-Za-z0-9_$@:-]{1,64}");
-
-  private static final int MAX_SHOWN_PATH_CHARS = 200;
 
   private final int maxBytes;
   private final int maxDepth;
@@ -87,10 +86,10 @@ public final class JsonParsing {
   /** Parses a record value that must be one JSON object. */
   public Outcome parse(@Nullable byte[] value) {
     Outcome outcome = parseAnyRoot(value);
-    if (outcome.isOk() && !outcome.node().isObject()) {
+    if (outcome.isOk() && !outcome.getNode().isObject()) {
       return Outcome.failure(
           ErrorCode.SCHEMA_INVALID,
-          "JSON root is " + describe(outcome.node()) + ", not an object",
+          "JSON root is " + describe(outcome.getNode()) + ", not an object",
           null);
     }
     return outcome;
@@ -429,16 +428,15 @@ public final class JsonParsing {
     if (current && parent != null) {
       appendStep(path, parent, parent.node.size(), key != null ? key : parent.pendingName);
     }
-    return path.length() == 0 ? "$" : DeadLetter.cap(path.toString(), MAX_SHOWN_PATH_CHARS);
+    return JsonPaths.shown(path);
   }
 
   private static void appendStep(
       StringBuilder path, Frame parent, int index, @Nullable String key) {
     if (parent.node.isArray()) {
-      path.append('[').append(index).append(']');
+      JsonPaths.appendIndex(path, index);
     } else {
-      String shown = key != null && SHOWABLE_KEY.matcher(key).matches() ? key : "<key>";
-      path.append(path.length() == 0 ? "" : ".").append(shown);
+      JsonPaths.appendKey(path, key != null && SHOWABLE_KEY.matcher(key).matches() ? key : "<key>");
     }
   }
 
@@ -518,64 +516,40 @@ public final class JsonParsing {
   }
 
   /** Either a parsed JSON value, or an error code with a message that never quotes the value. */
-  public static final class Outcome {
-    private final @Nullable JsonNode node;
-    private final @Nullable ErrorCode code;
-    private final String message;
-    private final @Nullable String path;
-
-    private Outcome(
-        @Nullable JsonNode node, @Nullable ErrorCode code, String message, @Nullable String path) {
-      this.node = node;
-      this.code = code;
-      this.message = message;
-      this.path = path;
-    }
+  @AutoValue
+  public abstract static class Outcome {
 
     static Outcome ok(JsonNode node) {
-      return new Outcome(node, null, "", null);
+      return new AutoValue_JsonParsing_Outcome(node, null, "", null);
     }
 
     static Outcome failure(ErrorCode code, String message, @Nullable String path) {
-      return new Outcome(null, code, message, path);
+      return new AutoValue_JsonParsing_Outcome(null, code, message, path);
     }
 
-    public boolean isOk() {
-      return node != null;
-    }
+    /** The parsed value; null when parsing failed. */
+    public abstract @Nullable JsonNode getNode();
 
-    /** The parsed value; only when {@link #isOk()}. */
-    public JsonNode node() {
-      if (node == null) {
-        throw new IllegalStateException("Parsing failed: " + code);
-      }
-      return node;
-    }
-
-    /** The failure's code; only when not {@link #isOk()}. */
-    public ErrorCode code() {
-      if (code == null) {
-        throw new IllegalStateException("Parsing succeeded");
-      }
-      return code;
-    }
+    /** Why parsing failed; null when it succeeded. */
+    public abstract @Nullable ErrorCode getCode();
 
     /** A message written by streamy, never quoting the value; empty when parsing succeeded. */
-    public String message() {
-      return message;
-    }
+    public abstract String getMessage();
 
     /**
      * Where in the document the failure is, as a dotted path ({@code a.b[2].c}, {@code $} for the
      * root) with unsafe keys masked as {@code <key>}; null when it is about the value as a whole.
      */
-    public @Nullable String path() {
-      return path;
+    public abstract @Nullable String getPath();
+
+    public boolean isOk() {
+      return getNode() != null;
     }
 
+    /** Never the parsed value: it is payload. */
     @Override
     public String toString() {
-      return isOk() ? "Outcome{ok}" : "Outcome{" + code + ": " + message + "}";
+      return isOk() ? "Outcome{ok}" : "Outcome{" + getCode() + ": " + getMessage() + "}";
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.streamy.transforms;
 
+import com.google.auto.value.AutoValue;
 import java.util.Collection;
 import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
@@ -17,42 +18,31 @@ import org.joda.time.Instant;
  * event's real window stops accepting late data, which is how {@link WindowEvents} tells "late but
  * allowed" from "too late" with the runner's own watermark.
  */
-final class LatenessWindows extends NonMergingWindowFn<Object, IntervalWindow> {
+@AutoValue
+abstract class LatenessWindows extends NonMergingWindowFn<Object, IntervalWindow> {
 
-  private final FixedWindows fixed;
-  private final Duration lateness;
-
-  LatenessWindows(Duration size, Duration lateness) {
-    this.fixed = FixedWindows.of(size);
-    this.lateness = lateness;
+  static LatenessWindows of(Duration size, Duration lateness) {
+    return new AutoValue_LatenessWindows(size, lateness);
   }
+
+  abstract Duration getSize();
+
+  abstract Duration getLateness();
 
   /** The real (unstretched) window of an event time. */
   IntervalWindow realWindow(Instant timestamp) {
-    return fixed.assignWindow(timestamp);
+    return FixedWindows.of(getSize()).assignWindow(timestamp);
   }
 
   @Override
   public Collection<IntervalWindow> assignWindows(AssignContext c) {
     IntervalWindow real = realWindow(c.timestamp());
-    return List.of(new IntervalWindow(real.start(), real.end().plus(lateness)));
+    return List.of(new IntervalWindow(real.start(), real.end().plus(getLateness())));
   }
 
   @Override
   public boolean isCompatible(WindowFn<?, ?> other) {
     return equals(other);
-  }
-
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof LatenessWindows
-        && fixed.equals(((LatenessWindows) other).fixed)
-        && lateness.equals(((LatenessWindows) other).lateness);
-  }
-
-  @Override
-  public int hashCode() {
-    return fixed.hashCode() * 31 + lateness.hashCode();
   }
 
   @Override

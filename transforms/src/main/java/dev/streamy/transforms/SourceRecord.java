@@ -1,32 +1,33 @@
 package dev.streamy.transforms;
 
+import com.google.auto.value.AutoValue;
 import java.io.Serializable;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import javax.annotation.Nullable;
-import org.apache.beam.sdk.schemas.JavaFieldSchema;
+import org.apache.beam.sdk.schemas.AutoValueSchema;
+import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
 import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
+import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
 import org.joda.time.Instant;
 
 /**
  * One record as it came off the source (Kafka): value and key bytes untouched, headers, and its
  * coordinates. Every later stage keeps it so that a failure can be dead-lettered losslessly.
+ *
+ * <p>Accessors are {@code get}-prefixed because Beam's {@link AutoValueSchema} only sees getters;
+ * the field numbers fix the schema's field order.
  */
-@DefaultSchema(JavaFieldSchema.class)
-public final class SourceRecord implements Serializable {
+@DefaultSchema(AutoValueSchema.class)
+@AutoValue
+public abstract class SourceRecord implements Serializable {
 
-  public final String topic;
-  public final int partition;
-  public final long offset;
-  public final Instant timestamp;
-  public final @Nullable byte[] key;
-  public final @Nullable byte[] value;
-  public final List<Header> headers;
-
+  /**
+   * A record as read. Beam also decodes records through this, so the headers are copied once here
+   * rather than held as Beam's lazy view of the decoded rows.
+   */
   @SchemaCreate
-  public SourceRecord(
+  public static SourceRecord create(
       String topic,
       int partition,
       long offset,
@@ -34,72 +35,74 @@ public final class SourceRecord implements Serializable {
       @Nullable byte[] key,
       @Nullable byte[] value,
       List<Header> headers) {
-    this.topic = topic;
-    this.partition = partition;
-    this.offset = offset;
-    this.timestamp = timestamp;
-    this.key = key;
-    this.value = value;
-    this.headers = List.copyOf(headers);
+    return new AutoValue_SourceRecord(
+        topic, partition, offset, timestamp, key, value, List.copyOf(headers));
   }
 
   /** A record with no key and no headers, as tests and the generator build them. */
   public static SourceRecord of(String topic, int partition, long offset, byte[] value) {
-    return new SourceRecord(topic, partition, offset, new Instant(0), null, value, List.of());
+    return create(topic, partition, offset, new Instant(0), null, value, List.of());
   }
+
+  /** The coder of source records: Beam's schema coder, as every stage sets it. */
+  public static SchemaCoder<SourceRecord> coder() {
+    return SchemaCoders.of(SourceRecord.class);
+  }
+
+  @SchemaFieldNumber("0")
+  public abstract String getTopic();
+
+  @SchemaFieldNumber("1")
+  public abstract int getPartition();
+
+  @SchemaFieldNumber("2")
+  public abstract long getOffset();
+
+  @SchemaFieldNumber("3")
+  public abstract Instant getTimestamp();
+
+  @SchemaFieldNumber("4")
+  @SuppressWarnings("mutable") // bytes as read, never changed: copying them would cost every record
+  public abstract @Nullable byte[] getKey();
+
+  @SchemaFieldNumber("5")
+  @SuppressWarnings("mutable")
+  public abstract @Nullable byte[] getValue();
+
+  @SchemaFieldNumber("6")
+  public abstract List<Header> getHeaders();
 
   /** {@code topic/partition/offset}, the record's unique address, for messages and ledgers. */
   public String coordinates() {
-    return topic + "/" + partition + "/" + offset;
+    return getTopic() + "/" + getPartition() + "/" + getOffset();
   }
 
-  @Override
-  public boolean equals(@Nullable Object o) {
-    if (!(o instanceof SourceRecord)) {
-      return false;
-    }
-    SourceRecord that = (SourceRecord) o;
-    return partition == that.partition
-        && offset == that.offset
-        && topic.equals(that.topic)
-        && timestamp.equals(that.timestamp)
-        && Arrays.equals(key, that.key)
-        && Arrays.equals(value, that.value)
-        && headers.equals(that.headers);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(topic, partition, offset);
-  }
-
+  /** The coordinates only: key, value and headers are payload and never logged. */
   @Override
   public String toString() {
     return "SourceRecord{" + coordinates() + "}";
   }
 
   /** One Kafka header; keys may repeat, so headers are a list, not a map. */
-  @DefaultSchema(JavaFieldSchema.class)
-  public static final class Header implements Serializable {
-    public final String key;
-    public final @Nullable byte[] value;
+  @DefaultSchema(AutoValueSchema.class)
+  @AutoValue
+  public abstract static class Header implements Serializable {
 
     @SchemaCreate
-    public Header(String key, @Nullable byte[] value) {
-      this.key = key;
-      this.value = value;
+    public static Header create(String key, @Nullable byte[] value) {
+      return new AutoValue_SourceRecord_Header(key, value);
     }
 
-    @Override
-    public boolean equals(@Nullable Object o) {
-      return o instanceof Header
-          && key.equals(((Header) o).key)
-          && Arrays.equals(value, ((Header) o).value);
-    }
+    @SchemaFieldNumber("0")
+    public abstract String getKey();
+
+    @SchemaFieldNumber("1")
+    @SuppressWarnings("mutable")
+    public abstract @Nullable byte[] getValue();
 
     @Override
-    public int hashCode() {
-      return key.hashCode() * 31 + Arrays.hashCode(value);
+    public String toString() {
+      return "Header{" + getKey() + "}";
     }
   }
 }

@@ -1,12 +1,11 @@
 package dev.streamy.transforms;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.auto.value.AutoValue;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.schemas.SchemaRegistry;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -27,7 +26,8 @@ import org.joda.time.Instant;
  * typed rows of {@link Contract#eventSchema()}, timestamped with their event time; every refused
  * event becomes one {@link DeadLetter} at {@link Stage#VALIDATE}.
  */
-public final class ValidateEvents
+@AutoValue
+public abstract class ValidateEvents
     extends PTransform<
         PCollection<KV<SourceRecord, JsonNode>>,
         WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter>> {
@@ -35,48 +35,56 @@ public final class ValidateEvents
   private static final TupleTag<KV<SourceRecord, Row>> VALID = new TupleTag<>("valid");
   private static final TupleTag<DeadLetter> FAILED = new TupleTag<>("deadLetters");
 
-  private final Contract contract;
-  private final Duration maxFutureSkew;
-  private final SerializableSupplier<Instant> clock;
-
-  private ValidateEvents(
-      Contract contract, Duration maxFutureSkew, SerializableSupplier<Instant> clock) {
+  /** Validates against {@code contract}; event times beyond now + {@code maxFutureSkew} fail. */
+  public static ValidateEvents of(Contract contract, Duration maxFutureSkew) {
     if (maxFutureSkew.isShorterThan(Duration.ZERO)) {
       throw new IllegalArgumentException("maxFutureSkew must not be negative");
     }
-    this.contract = contract;
-    this.maxFutureSkew = maxFutureSkew;
-    this.clock = clock;
+    return new AutoValue_ValidateEvents.Builder()
+        .setContract(contract)
+        .setMaxFutureSkew(maxFutureSkew)
+        .setClock(new SystemClock())
+        .build();
   }
 
-  /** Validates against {@code contract}; event times beyond now + {@code maxFutureSkew} fail. */
-  public static ValidateEvents of(Contract contract, Duration maxFutureSkew) {
-    return new ValidateEvents(contract, maxFutureSkew, new SystemClock());
-  }
+  abstract Contract getContract();
+
+  abstract Duration getMaxFutureSkew();
+
+  abstract SerializableSupplier<Instant> getClock();
+
+  abstract Builder toBuilder();
 
   /** The same transform reading "now" from {@code clock} (tests, reproducible replays). */
   public ValidateEvents withClock(SerializableSupplier<Instant> clock) {
-    return new ValidateEvents(contract, maxFutureSkew, clock);
+    return toBuilder().setClock(clock).build();
+  }
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setContract(Contract contract);
+
+    abstract Builder setMaxFutureSkew(Duration maxFutureSkew);
+
+    abstract Builder setClock(SerializableSupplier<Instant> clock);
+
+    abstract ValidateEvents build();
   }
 
   @Override
   public WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter> expand(
       PCollection<KV<SourceRecord, JsonNode>> input) {
-    SchemaRegistry schemas = input.getPipeline().getSchemaRegistry();
+    Contract contract = getContract();
     PCollectionTuple outputs =
         input.apply(
             "Validate",
-            ParDo.of(new ValidateFn(contract, maxFutureSkew, clock))
+            ParDo.of(new ValidateFn(contract, getMaxFutureSkew(), getClock()))
                 .withOutputTags(VALID, TupleTagList.of(FAILED)));
     PCollection<KV<SourceRecord, Row>> valid =
         outputs
             .get(VALID)
-            .setCoder(
-                KvCoder.of(
-                    ParseEvents.schemaCoder(schemas, SourceRecord.class),
-                    RowCoder.of(contract.eventSchema())));
-    PCollection<DeadLetter> failed =
-        outputs.get(FAILED).setCoder(ParseEvents.schemaCoder(schemas, DeadLetter.class));
+            .setCoder(KvCoder.of(SourceRecord.coder(), RowCoder.of(contract.getEventSchema())));
+    PCollection<DeadLetter> failed = outputs.get(FAILED).setCoder(DeadLetter.coder());
     return WithFailures.Result.of(valid, failed);
   }
 
@@ -84,8 +92,9 @@ public final class ValidateEvents
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
     builder
-        .add(DisplayData.item("contract", contract.name() + "-" + contract.version()))
-        .add(DisplayData.item("maxFutureSkew", maxFutureSkew).withLabel("Accepted clock skew"));
+        .add(DisplayData.item("contract", getContract().id()))
+        .add(
+            DisplayData.item("maxFutureSkew", getMaxFutureSkew()).withLabel("Accepted clock skew"));
   }
 
   private static final class SystemClock implements SerializableSupplier<Instant> {
@@ -100,9 +109,9 @@ public final class ValidateEvents
     private final Contract contract;
     private final Duration maxFutureSkew;
     private final SerializableSupplier<Instant> clock;
-    private final Counter valid = Metrics.counter(ParseEvents.NAMESPACE, "events_valid");
+    private final Counter valid = StreamyCounters.counter(StreamyCounters.EVENTS_VALID);
     private final Counter unknownFields =
-        Metrics.counter(ParseEvents.NAMESPACE, "events_with_unknown_fields");
+        StreamyCounters.counter(StreamyCounters.EVENTS_WITH_UNKNOWN_FIELDS);
     private transient EventRules rules;
     private transient Map<ErrorCode, Counter> deadLetters;
 
@@ -115,7 +124,7 @@ public final class ValidateEvents
     @Setup
     public void setup() {
       rules = new EventRules(contract, maxFutureSkew);
-      deadLetters = ParseEvents.deadLetterCounters();
+      deadLetters = StreamyCounters.deadLetterCounters();
     }
 
     @ProcessElement
@@ -131,17 +140,17 @@ public final class ValidateEvents
           row = contract.toRow(event, source);
         } else {
           deadLetter =
-              DeadLetter.of(source, Stage.VALIDATE, verdict.code())
-                  .message(verdict.message())
-                  .violations(verdict.violations())
-                  .eventId(verdict.eventId())
+              DeadLetter.of(source, Stage.VALIDATE, verdict.getCode())
+                  .setMessage(verdict.getMessage())
+                  .setViolations(verdict.getViolations())
+                  .setEventId(verdict.getEventId())
                   .build();
         }
       } catch (RuntimeException e) {
         deadLetter =
             DeadLetter.of(source, Stage.VALIDATE, ErrorCode.UNEXPECTED)
-                .message("unexpected " + e.getClass().getName() + " while validating")
-                .eventId(verdict != null ? verdict.eventId() : safeEventId(event))
+                .setMessage("unexpected " + e.getClass().getName() + " while validating")
+                .setEventId(verdict != null ? verdict.getEventId() : safeEventId(event))
                 .error(e)
                 .build();
       }
@@ -150,7 +159,7 @@ public final class ValidateEvents
         if (verdict.hasUnknownFields()) {
           unknownFields.inc();
         }
-        out.get(VALID).outputWithTimestamp(KV.of(source, row), verdict.eventTime());
+        out.get(VALID).outputWithTimestamp(KV.of(source, row), verdict.getEventTime());
       } else {
         deadLetters.get(deadLetter.code()).inc();
         out.get(FAILED).output(deadLetter);

@@ -1,10 +1,10 @@
 package dev.streamy.transforms;
 
+import com.google.auto.value.AutoValue;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -48,7 +48,8 @@ import org.joda.time.Instant;
  * uses the runner's own watermark, and the event windows downstream see a watermark no further on,
  * so they never drop an event this step let through.
  */
-public final class WindowEvents
+@AutoValue
+public abstract class WindowEvents
     extends PTransform<
         PCollection<KV<SourceRecord, Row>>, WithFailures.Result<PCollection<Row>, DeadLetter>> {
 
@@ -64,19 +65,6 @@ public final class WindowEvents
 
   private static final int SHARDS = 16;
 
-  private final Duration size;
-  private final Duration allowedLateness;
-  private final String eventTimeColumn;
-  private final String eventIdColumn;
-
-  private WindowEvents(
-      Duration size, Duration allowedLateness, String eventTimeColumn, String eventIdColumn) {
-    this.size = size;
-    this.allowedLateness = allowedLateness;
-    this.eventTimeColumn = eventTimeColumn;
-    this.eventIdColumn = eventIdColumn;
-  }
-
   /**
    * Fixed windows of {@code size} accepting late events for {@code allowedLateness}; the event time
    * and id are read from the contract's columns.
@@ -89,9 +77,17 @@ public final class WindowEvents
               + ", "
               + allowedLateness);
     }
-    return new WindowEvents(
+    return new AutoValue_WindowEvents(
         size, allowedLateness, contract.eventTimeColumn(), contract.eventIdColumn());
   }
+
+  abstract Duration getSize();
+
+  abstract Duration getAllowedLateness();
+
+  abstract String getEventTimeColumn();
+
+  abstract String getEventIdColumn();
 
   /** The event windows in accumulating mode, for aggregations whose panes carry running totals. */
   public Window<Row> accumulating() {
@@ -99,12 +95,12 @@ public final class WindowEvents
   }
 
   private Window<Row> eventWindows() {
-    return Window.<Row>into(FixedWindows.of(size))
+    return Window.<Row>into(FixedWindows.of(getSize()))
         .triggering(
             AfterWatermark.pastEndOfWindow()
                 .withLateFirings(
                     AfterProcessingTime.pastFirstElementInPane().plusDelayOf(LATE_PANE_DELAY)))
-        .withAllowedLateness(allowedLateness)
+        .withAllowedLateness(getAllowedLateness())
         .discardingFiredPanes();
   }
 
@@ -113,8 +109,8 @@ public final class WindowEvents
       PCollection<KV<SourceRecord, Row>> events) {
     KvCoder<SourceRecord, Row> eventCoder = (KvCoder<SourceRecord, Row>) events.getCoder();
     Coder<Row> rowCoder = eventCoder.getValueCoder();
-    Coder<DeadLetter> deadLetterCoder =
-        ParseEvents.schemaCoder(events.getPipeline().getSchemaRegistry(), DeadLetter.class);
+    Coder<DeadLetter> deadLetterCoder = DeadLetter.coder();
+    String eventTimeColumn = getEventTimeColumn();
     if (events.isBounded() == PCollection.IsBounded.BOUNDED) {
       // Bounded input: the watermark stays before every window until all input is in, so no
       // event can be late and the per-element deadline check is not needed.
@@ -127,7 +123,7 @@ public final class WindowEvents
           events.getPipeline().apply("NoLateEvents", Create.empty(deadLetterCoder));
       return WithFailures.Result.of(windowed, none);
     }
-    LatenessWindows deadlines = new LatenessWindows(size, allowedLateness);
+    LatenessWindows deadlines = LatenessWindows.of(getSize(), getAllowedLateness());
     TupleTag<Row> onTime = new TupleTag<>("withinLateness");
     TupleTag<DeadLetter> late = new TupleTag<>("tooLate");
     PCollectionTuple split =
@@ -147,9 +143,9 @@ public final class WindowEvents
                 ParDo.of(
                         new SplitTooLateFn(
                             deadlines,
-                            allowedLateness,
+                            getAllowedLateness(),
                             eventTimeColumn,
-                            eventIdColumn,
+                            getEventIdColumn(),
                             onTime,
                             late))
                     .withOutputTags(onTime, TupleTagList.of(late)));
@@ -170,7 +166,7 @@ public final class WindowEvents
   }
 
   private static final class RowWithEventTimeFn extends DoFn<KV<SourceRecord, Row>, Row> {
-    private final Counter onTime = Metrics.counter("streamy", "events_windowed");
+    private final Counter onTime = StreamyCounters.counter(StreamyCounters.EVENTS_WINDOWED);
     private final String eventTimeColumn;
 
     RowWithEventTimeFn(String eventTimeColumn) {
@@ -192,15 +188,17 @@ public final class WindowEvents
         @Element KV<SourceRecord, Row> event,
         OutputReceiver<KV<Integer, KV<SourceRecord, Row>>> out) {
       SourceRecord source = event.getKey();
-      int shard = Math.floorMod(source.partition * 31 + Long.hashCode(source.offset), SHARDS);
+      int shard =
+          Math.floorMod(source.getPartition() * 31 + Long.hashCode(source.getOffset()), SHARDS);
       out.output(KV.of(shard, event));
     }
   }
 
   private static final class SplitTooLateFn
       extends DoFn<KV<Integer, Iterable<KV<SourceRecord, Row>>>, Row> {
-    private final Counter onTime = Metrics.counter("streamy", "events_windowed");
-    private final Counter tooLate = Metrics.counter("streamy", "dead_letters_TS_LATE");
+    private final Counter onTime = StreamyCounters.counter(StreamyCounters.EVENTS_WINDOWED);
+    private final Counter tooLate =
+        StreamyCounters.counter(StreamyCounters.deadLetters(ErrorCode.TS_LATE));
     private final LatenessWindows deadlines;
     private final Duration allowedLateness;
     private final String eventTimeColumn;
@@ -251,8 +249,8 @@ public final class WindowEvents
           out.get(lateTag)
               .output(
                   DeadLetter.of(event.getKey(), Stage.WINDOW, ErrorCode.TS_LATE)
-                      .eventId(event.getValue().getString(eventIdColumn))
-                      .message(
+                      .setEventId(event.getValue().getString(eventIdColumn))
+                      .setMessage(
                           "Event time "
                               + eventTime
                               + " belongs to window ["

@@ -49,7 +49,7 @@ public class AggregateEventsTest {
         pipeline
             .apply(input)
             .apply(Values.create())
-            .setRowSchema(TestEvents.CONTRACT.eventSchema())
+            .setRowSchema(TestEvents.CONTRACT.getEventSchema())
             .apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))))
             .apply(AggregateEvents.of(TestEvents.CONTRACT));
 

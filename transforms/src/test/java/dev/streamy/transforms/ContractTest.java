@@ -1,7 +1,10 @@
 package dev.streamy.transforms;
 
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.util.List;
@@ -18,7 +21,7 @@ public class ContractTest {
   private final Contract contract = Contract.load(Contract.DEFAULT);
 
   private FieldType type(String column) {
-    return contract.eventSchema().getField(column).getType();
+    return contract.getEventSchema().getField(column).getType();
   }
 
   @Test
@@ -45,9 +48,9 @@ public class ContractTest {
 
   @Test
   public void sourceCoordinatesCloseTheSchema() {
-    Schema schema = contract.eventSchema();
+    Schema schema = contract.getEventSchema();
     int n = schema.getFieldCount();
-    assertEquals(contract.columns().size() + 3, n);
+    assertEquals(contract.getColumns().size() + 3, n);
     assertEquals(Schema.Field.of("_topic", FieldType.STRING), schema.getField(n - 3));
     assertEquals(Schema.Field.of("_partition", FieldType.INT32), schema.getField(n - 2));
     assertEquals(Schema.Field.of("_offset", FieldType.INT64), schema.getField(n - 1));
@@ -55,16 +58,16 @@ public class ContractTest {
 
   @Test
   public void mappingNamesIdTimeAndAggregation() {
-    assertEquals("mediawiki-recentchange", contract.name());
-    assertEquals("1.0.0", contract.version());
-    assertEquals(List.of("meta", "id"), contract.eventIdPath());
-    assertEquals(List.of("meta", "dt"), contract.eventTimePath());
+    assertEquals("mediawiki-recentchange", contract.getName());
+    assertEquals("1.0.0", contract.getVersion());
+    assertEquals(List.of("meta", "id"), contract.getEventIdPath());
+    assertEquals(List.of("meta", "dt"), contract.getEventTimePath());
     assertEquals("meta_id", contract.eventIdColumn());
     assertEquals("meta_dt", contract.eventTimeColumn());
-    assertEquals(List.of("wiki", "type"), contract.aggregation().groupKeys);
-    assertEquals("bot", contract.aggregation().countTrue);
-    assertEquals("length_new", contract.aggregation().deltaNew);
-    assertTrue(contract.schemaJson().contains("\"mediawiki/recentchange\""));
+    assertEquals(List.of("wiki", "type"), contract.getAggregation().getGroupKeys());
+    assertEquals("bot", contract.getAggregation().getCountTrue());
+    assertEquals("length_new", contract.getAggregation().getDeltaNew());
+    assertTrue(contract.getSchemaJson().contains("\"mediawiki/recentchange\""));
   }
 
   @Test
@@ -81,11 +84,39 @@ public class ContractTest {
     }
     Contract fromDisk =
         Contract.load(dir.resolve("mediawiki-recentchange-1.0.0.contract.json").toString());
-    assertEquals(contract.eventSchema(), fromDisk.eventSchema());
+    assertEquals(contract.getEventSchema(), fromDisk.getEventSchema());
   }
 
   @Test(expected = IllegalArgumentException.class)
   public void unknownContractIsRefused() {
     Contract.load("no-such-contract-9.9.9");
+  }
+
+  @Test
+  public void aMissingFileIsNamedAsTheFileLookedFor() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Contract.load("/nonexistent"));
+    assertEquals("no such contract file /nonexistent", e.getMessage());
+  }
+
+  @Test
+  public void anUnknownNameSaysWhereItWasLookedFor() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Contract.load("no-such-contract-9.9.9"));
+    assertThat(
+        e.getMessage(),
+        containsString(
+            "no contract named no-such-contract-9.9.9"
+                + " (contracts/no-such-contract-9.9.9.contract.json on the classpath)"));
+  }
+
+  @Test
+  public void aFileThatIsNotJsonIsRefusedNamingIt() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("broken", ".contract.json");
+    java.nio.file.Files.writeString(file, "{not json");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Contract.load(file.toString()));
+    assertThat(e.getMessage(), containsString("cannot read the contract file " + file));
+    java.nio.file.Files.delete(file);
   }
 }

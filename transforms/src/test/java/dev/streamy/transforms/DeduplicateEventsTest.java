@@ -65,7 +65,7 @@ public class DeduplicateEventsTest {
         pipeline
             .apply(input)
             .apply(DeduplicateEvents.byColumn("meta_id", Duration.standardMinutes(10)))
-            .apply(MapElements.into(TypeDescriptors.longs()).via(e -> e.getKey().offset));
+            .apply(MapElements.into(TypeDescriptors.longs()).via(e -> e.getKey().getOffset()));
 
     // The copy at offset 2 comes after the first copy's memory ran out, so it is kept again;
     // offset 3 repeats offset 2 within its memory.
@@ -87,7 +87,7 @@ public class DeduplicateEventsTest {
                         TimestampedValue.of(withId(A, 9, T0), T0))
                     .withCoder(TestEvents.coder()))
             .apply(DeduplicateEvents.byColumn("meta_id", Duration.standardMinutes(10)))
-            .apply(MapElements.into(TypeDescriptors.longs()).via(e -> e.getKey().offset));
+            .apply(MapElements.into(TypeDescriptors.longs()).via(e -> e.getKey().getOffset()));
 
     PAssert.that(offsets).containsInAnyOrder(3L, 5L);
     PipelineResult result = pipeline.run();
@@ -103,7 +103,7 @@ public class DeduplicateEventsTest {
                 org.apache.beam.sdk.transforms.Create.of(withId(A, 1, T0), withId(A, 2, T0))
                     .withCoder(TestEvents.coder()))
             .apply(DeduplicateEvents.byColumn("meta_id", Duration.ZERO))
-            .apply(MapElements.into(TypeDescriptors.longs()).via(e -> e.getKey().offset));
+            .apply(MapElements.into(TypeDescriptors.longs()).via(e -> e.getKey().getOffset()));
     PAssert.that(offsets).containsInAnyOrder(1L, 2L);
     pipeline.run();
   }
@@ -112,7 +112,9 @@ public class DeduplicateEventsTest {
     return result
         .metrics()
         .queryMetrics(
-            MetricsFilter.builder().addNameFilter(MetricNameFilter.named("streamy", name)).build())
+            MetricsFilter.builder()
+                .addNameFilter(MetricNameFilter.named(StreamyCounters.NAMESPACE, name))
+                .build())
         .getCounters()
         .iterator()
         .next()

@@ -61,14 +61,14 @@ public class EventRulesTest {
   private EventRules.Verdict assertRefused(JsonNode event, ErrorCode code) {
     EventRules.Verdict verdict = rules.check(event, NOW);
     assertFalse("expected " + code, verdict.isValid());
-    assertEquals(verdict.toString(), code, verdict.code());
-    assertFalse(verdict.violations().isEmpty());
+    assertEquals(verdict.toString(), code, verdict.getCode());
+    assertFalse(verdict.getViolations().isEmpty());
     return verdict;
   }
 
   private static List<String> describe(EventRules.Verdict verdict) {
-    return verdict.violations().stream()
-        .map(v -> v.path + " " + v.code + " " + v.reason)
+    return verdict.getViolations().stream()
+        .map(v -> v.getPath() + " " + v.getCode() + " " + v.getReason())
         .collect(Collectors.toList());
   }
 
@@ -76,10 +76,10 @@ public class EventRulesTest {
   public void acceptsAValidEvent() {
     EventRules.Verdict verdict = rules.check(validEvent(), NOW);
     assertTrue(verdict.toString(), verdict.isValid());
-    assertNull(verdict.code());
-    assertEquals(EVENT_TIME, verdict.eventTime());
-    assertEquals(ID, verdict.eventId());
-    assertEquals(List.of(), verdict.violations());
+    assertNull(verdict.getCode());
+    assertEquals(EVENT_TIME, verdict.getEventTime());
+    assertEquals(ID, verdict.getEventId());
+    assertEquals(List.of(), verdict.getViolations());
     assertFalse(verdict.hasUnknownFields());
   }
 
@@ -106,8 +106,8 @@ public class EventRulesTest {
     EventRules.Verdict verdict =
         assertRefused(event(e -> meta(e).remove("stream")), ErrorCode.FIELD_MISSING);
     assertEquals(List.of("meta.stream FIELD_MISSING required, missing"), describe(verdict));
-    assertEquals(ID, verdict.eventId());
-    assertEquals(EVENT_TIME, verdict.eventTime());
+    assertEquals(ID, verdict.getEventId());
+    assertEquals(EVENT_TIME, verdict.getEventTime());
   }
 
   @Test
@@ -125,7 +125,7 @@ public class EventRulesTest {
             "$schema FIELD_MISSING required, missing",
             "meta.stream FIELD_MISSING required, missing"),
         describe(verdict));
-    assertEquals("2 contract violation(s) at: $schema, meta.stream", verdict.message());
+    assertEquals("2 contract violation(s) at: $schema, meta.stream", verdict.getMessage());
   }
 
   @Test
@@ -133,7 +133,7 @@ public class EventRulesTest {
     EventRules.Verdict verdict =
         assertRefused(event(e -> meta(e).remove("id")), ErrorCode.FIELD_MISSING);
     assertEquals(List.of("meta.id FIELD_MISSING required, missing"), describe(verdict));
-    assertNull(verdict.eventId());
+    assertNull(verdict.getEventId());
   }
 
   @Test
@@ -173,7 +173,7 @@ public class EventRulesTest {
     EventRules.Verdict verdict =
         assertRefused(
             event(e -> ((ObjectNode) e.get("length")).put("new", 1.5)), ErrorCode.FIELD_INVALID);
-    assertEquals("length.new", verdict.violations().get(0).path);
+    assertEquals("length.new", verdict.getViolations().get(0).getPath());
   }
 
   @Test
@@ -196,8 +196,8 @@ public class EventRulesTest {
         assertRefused(event(e -> meta(e).put("id", SECRET)), ErrorCode.FIELD_INVALID);
     assertEquals(
         List.of("meta.id FIELD_INVALID does not match the schema's pattern"), describe(verdict));
-    assertEquals(SECRET, verdict.eventId());
-    assertThat(verdict.message(), not(containsString(SECRET)));
+    assertEquals(SECRET, verdict.getEventId());
+    assertThat(verdict.getMessage(), not(containsString(SECRET)));
   }
 
   @Test
@@ -223,7 +223,7 @@ public class EventRulesTest {
     EventRules.Verdict verdict =
         assertRefused(event(e -> meta(e).put("dt", "2023-07-29T07:51Z")), ErrorCode.FIELD_INVALID);
     assertEquals(List.of("meta.dt FIELD_INVALID not a valid date-time"), describe(verdict));
-    assertThat(verdict.message(), not(containsString("07:51")));
+    assertThat(verdict.getMessage(), not(containsString("07:51")));
   }
 
   @Test
@@ -250,8 +250,8 @@ public class EventRulesTest {
     EventRules.Verdict verdict =
         assertRefused(event(e -> meta(e).remove("dt")), ErrorCode.TS_INVALID);
     assertEquals(List.of("meta.dt TS_INVALID event time is missing or null"), describe(verdict));
-    assertNull(verdict.eventTime());
-    assertEquals(ID, verdict.eventId());
+    assertNull(verdict.getEventTime());
+    assertEquals(ID, verdict.getEventId());
   }
 
   @Test
@@ -282,7 +282,7 @@ public class EventRulesTest {
       assertEquals(
           List.of("meta.dt TS_INVALID event time is not an ISO-8601 date-time with an offset"),
           describe(verdict));
-      assertThat(verdict.message(), not(containsString(SECRET)));
+      assertThat(verdict.getMessage(), not(containsString(SECRET)));
     }
   }
 
@@ -312,19 +312,19 @@ public class EventRulesTest {
                   e.remove("$schema");
                 }),
             ErrorCode.TS_INVALID);
-    assertEquals(1, verdict.violations().size());
+    assertEquals(1, verdict.getViolations().size());
   }
 
   @Test
   public void eventTimeTooFarAheadIsTsFuture() {
     Instant now = EVENT_TIME.minus(Duration.standardMinutes(5)).minus(Duration.millis(1));
     EventRules.Verdict verdict = rules.check(validEvent(), now);
-    assertEquals(ErrorCode.TS_FUTURE, verdict.code());
+    assertEquals(ErrorCode.TS_FUTURE, verdict.getCode());
     assertEquals(
         List.of("meta.dt TS_FUTURE event time is more than PT300S ahead of processing time"),
         describe(verdict));
-    assertEquals(EVENT_TIME, verdict.eventTime());
-    assertEquals(ID, verdict.eventId());
+    assertEquals(EVENT_TIME, verdict.getEventTime());
+    assertEquals(ID, verdict.getEventId());
   }
 
   @Test
@@ -337,7 +337,7 @@ public class EventRulesTest {
   public void contractViolationsTakePrecedenceOverTsFuture() {
     EventRules.Verdict verdict =
         rules.check(event(e -> meta(e).remove("stream")), Instant.parse("2000-01-01T00:00:00Z"));
-    assertEquals(ErrorCode.FIELD_MISSING, verdict.code());
+    assertEquals(ErrorCode.FIELD_MISSING, verdict.getCode());
   }
 
   @Test

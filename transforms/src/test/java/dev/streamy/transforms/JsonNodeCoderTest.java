@@ -20,7 +20,9 @@ import org.junit.runners.JUnit4;
 public class JsonNodeCoderTest {
 
   private static JsonNode parse(String json) {
-    return JsonParsing.withLimits(1 << 20, 64).parse(json.getBytes(StandardCharsets.UTF_8)).node();
+    return JsonParsing.withLimits(1 << 20, 64)
+        .parse(json.getBytes(StandardCharsets.UTF_8))
+        .getNode();
   }
 
   @Test

@@ -54,16 +54,16 @@ public class JsonParsingTest {
   private JsonParsing.Outcome assertFails(byte[] value, ErrorCode code) {
     JsonParsing.Outcome outcome = parsing.parse(value);
     assertFalse("expected " + code + " but parsed", outcome.isOk());
-    assertEquals(outcome.message(), code, outcome.code());
-    assertFalse(outcome.message().isEmpty());
-    assertThat(outcome.message(), not(containsString(SECRET)));
+    assertEquals(outcome.getMessage(), code, outcome.getCode());
+    assertFalse(outcome.getMessage().isEmpty());
+    assertThat(outcome.getMessage(), not(containsString(SECRET)));
     return outcome;
   }
 
   private JsonNode assertParses(byte[] value) {
     JsonParsing.Outcome outcome = parsing.parse(value);
     assertTrue(outcome.toString(), outcome.isOk());
-    return outcome.node();
+    return outcome.getNode();
   }
 
   @Test
@@ -115,8 +115,8 @@ public class JsonParsingTest {
   public void malformedJsonIsParseErrorWithLocationButNoPayload() {
     JsonParsing.Outcome outcome =
         assertFails(utf8("{\"k\":\"" + SECRET + "\",\n \"x\": }"), ErrorCode.PARSE_ERROR);
-    assertThat(outcome.message(), containsString("line 2, column"));
-    assertNull(outcome.path());
+    assertThat(outcome.getMessage(), containsString("line 2, column"));
+    assertNull(outcome.getPath());
   }
 
   @Test
@@ -133,20 +133,20 @@ public class JsonParsingTest {
   public void truncatedInputIsParseError() {
     JsonParsing.Outcome outcome =
         assertFails(utf8("{\"a\":{\"b\":\"" + SECRET), ErrorCode.PARSE_ERROR);
-    assertThat(outcome.message(), containsString("ends early"));
+    assertThat(outcome.getMessage(), containsString("ends early"));
     assertFails(utf8("{\"a\":[1,2"), ErrorCode.PARSE_ERROR);
   }
 
   @Test
   public void trailingGarbageIsParseError() {
     JsonParsing.Outcome outcome = assertFails(utf8("{\"a\":1} " + SECRET), ErrorCode.PARSE_ERROR);
-    assertThat(outcome.message(), containsString("line 1, column"));
+    assertThat(outcome.getMessage(), containsString("line 1, column"));
   }
 
   @Test
   public void aSecondValueIsTrailingData() {
     JsonParsing.Outcome outcome = assertFails(utf8("{\"a\":1}\n{\"b\":2}"), ErrorCode.PARSE_ERROR);
-    assertThat(outcome.message(), containsString("trailing data"));
+    assertThat(outcome.getMessage(), containsString("trailing data"));
     assertFails(utf8("{\"a\":1}]"), ErrorCode.PARSE_ERROR);
     assertFails(utf8("{\"a\":1} 5"), ErrorCode.PARSE_ERROR);
   }
@@ -170,7 +170,7 @@ public class JsonParsingTest {
   @Test
   public void rootArrayIsSchemaInvalid() {
     JsonParsing.Outcome outcome = assertFails(utf8("[{\"a\":1}]"), ErrorCode.SCHEMA_INVALID);
-    assertEquals("JSON root is an array, not an object", outcome.message());
+    assertEquals("JSON root is an array, not an object", outcome.getMessage());
   }
 
   @Test
@@ -191,7 +191,8 @@ public class JsonParsingTest {
     byte[] value = concat(utf8("{\"a\":\"" + SECRET), bytes(0xC3, 0x28, '"', '}'));
     JsonParsing.Outcome outcome = assertFails(value, ErrorCode.ENCODING_ERROR);
     assertEquals(
-        "invalid UTF-8 byte sequence at byte offset " + (6 + SECRET.length()), outcome.message());
+        "invalid UTF-8 byte sequence at byte offset " + (6 + SECRET.length()),
+        outcome.getMessage());
   }
 
   @Test
@@ -261,7 +262,7 @@ public class JsonParsingTest {
   public void utf8ByteOrderMarkIsEncodingError() {
     JsonParsing.Outcome outcome =
         assertFails(concat(bytes(0xEF, 0xBB, 0xBF), utf8("{\"a\":1}")), ErrorCode.ENCODING_ERROR);
-    assertThat(outcome.message(), containsString("UTF-8 byte-order mark"));
+    assertThat(outcome.getMessage(), containsString("UTF-8 byte-order mark"));
   }
 
   @Test
@@ -294,17 +295,17 @@ public class JsonParsingTest {
         assertFails(
             utf8("{\"meta\":{\"" + "title\":\"" + SECRET + "\\ud800\"}}"),
             ErrorCode.ENCODING_ERROR);
-    assertEquals("meta.title", outcome.path());
+    assertEquals("meta.title", outcome.getPath());
     assertFails(utf8("{\"a\":\"\\uDC00x\"}"), ErrorCode.ENCODING_ERROR);
     assertFails(utf8("{\"a\":[\"ok\",\"\\ud83d\"]}"), ErrorCode.ENCODING_ERROR);
-    assertEquals("a[1]", parsing.parse(utf8("{\"a\":[\"ok\",\"\\ud83d\"]}")).path());
+    assertEquals("a[1]", parsing.parse(utf8("{\"a\":[\"ok\",\"\\ud83d\"]}")).getPath());
   }
 
   @Test
   public void escapedLoneSurrogateInAKeyIsEncodingError() {
     JsonParsing.Outcome outcome =
         assertFails(utf8("{\"m\":{\"\\udfff\":1}}"), ErrorCode.ENCODING_ERROR);
-    assertEquals("m", outcome.path());
+    assertEquals("m", outcome.getPath());
   }
 
   @Test
@@ -320,7 +321,7 @@ public class JsonParsingTest {
       gzip.write(utf8("{\"a\":\"" + SECRET + "\"}"));
     }
     JsonParsing.Outcome outcome = assertFails(out.toByteArray(), ErrorCode.WRONG_FORMAT);
-    assertEquals("value is gzip, not JSON", outcome.message());
+    assertEquals("value is gzip, not JSON", outcome.getMessage());
   }
 
   @Test
@@ -332,7 +333,7 @@ public class JsonParsingTest {
   public void avroContainerIsWrongFormat() {
     byte[] value = concat(bytes('O', 'b', 'j', 1), utf8("\u0004\u0014avro.schema"));
     JsonParsing.Outcome outcome = assertFails(value, ErrorCode.WRONG_FORMAT);
-    assertThat(outcome.message(), containsString("Avro"));
+    assertThat(outcome.getMessage(), containsString("Avro"));
   }
 
   @Test
@@ -340,7 +341,7 @@ public class JsonParsingTest {
     // Magic byte 0, schema id 7, then a JSON Schema serializer's payload.
     byte[] value = concat(bytes(0, 0, 0, 0, 7), utf8("{\"a\":\"" + SECRET + "\"}"));
     JsonParsing.Outcome outcome = assertFails(value, ErrorCode.WRONG_FORMAT);
-    assertThat(outcome.message(), containsString("Confluent"));
+    assertThat(outcome.getMessage(), containsString("Confluent"));
     // Schema id 123 and an Avro binary payload.
     assertFails(bytes(0, 0, 0, 0, 123, 2, 6, 'a', 'b', 'c'), ErrorCode.WRONG_FORMAT);
   }
@@ -359,8 +360,8 @@ public class JsonParsingTest {
     assertEquals(16, exactly16.length);
     assertTrue(small.parse(exactly16).isOk());
     JsonParsing.Outcome outcome = small.parse(utf8("{\"a\":\"123456789\"}"));
-    assertEquals(ErrorCode.TOO_LARGE, outcome.code());
-    assertEquals("value is 17 bytes, over the limit of 16 bytes", outcome.message());
+    assertEquals(ErrorCode.TOO_LARGE, outcome.getCode());
+    assertEquals("value is 17 bytes, over the limit of 16 bytes", outcome.getMessage());
   }
 
   @Test
@@ -368,8 +369,8 @@ public class JsonParsingTest {
     JsonParsing shallow = JsonParsing.withLimits(4096, 3);
     assertTrue(shallow.parse(utf8("{\"a\":{\"b\":[1]}}")).isOk());
     JsonParsing.Outcome outcome = shallow.parse(utf8("{\"a\":{\"b\":[[1]]}}"));
-    assertEquals(ErrorCode.TOO_DEEP, outcome.code());
-    assertThat(outcome.message(), containsString("deeper than 3 levels"));
+    assertEquals(ErrorCode.TOO_DEEP, outcome.getCode());
+    assertThat(outcome.getMessage(), containsString("deeper than 3 levels"));
   }
 
   @Test
@@ -377,9 +378,9 @@ public class JsonParsingTest {
     byte[] value = new byte[100_000];
     Arrays.fill(value, (byte) '[');
     JsonParsing generous = JsonParsing.withLimits(1 << 20, JsonParsing.DEFAULT_MAX_DEPTH);
-    assertEquals(ErrorCode.TOO_DEEP, generous.parse(value).code());
+    assertEquals(ErrorCode.TOO_DEEP, generous.parse(value).getCode());
     byte[] objects = utf8("{\"a\":".repeat(50_000));
-    assertEquals(ErrorCode.TOO_DEEP, generous.parse(objects).code());
+    assertEquals(ErrorCode.TOO_DEEP, generous.parse(objects).getCode());
   }
 
   @Test
@@ -389,17 +390,17 @@ public class JsonParsingTest {
     Arrays.fill(value, 0, depth, (byte) '[');
     Arrays.fill(value, depth, 2 * depth, (byte) ']');
     JsonParsing unlimited = JsonParsing.withLimits(1 << 20, Integer.MAX_VALUE);
-    assertEquals(ErrorCode.SCHEMA_INVALID, unlimited.parse(value).code());
+    assertEquals(ErrorCode.SCHEMA_INVALID, unlimited.parse(value).getCode());
     Arrays.fill(value, depth, 2 * depth, (byte) ' ');
-    assertEquals(ErrorCode.PARSE_ERROR, unlimited.parse(value).code());
+    assertEquals(ErrorCode.PARSE_ERROR, unlimited.parse(value).getCode());
   }
 
   @Test
   public void duplicateKeyIsDuplicateKeyWithItsPath() {
     JsonParsing.Outcome outcome =
         assertFails(utf8("{\"a\":1,\"b\":\"" + SECRET + "\",\"a\":2}"), ErrorCode.DUPLICATE_KEY);
-    assertEquals("a", outcome.path());
-    assertEquals("duplicate key at a at line 1, column 31", outcome.message());
+    assertEquals("a", outcome.getPath());
+    assertEquals("duplicate key at a at line 1, column 31", outcome.getMessage());
   }
 
   @Test
@@ -407,11 +408,11 @@ public class JsonParsingTest {
     assertEquals(
         "meta.id",
         assertFails(utf8("{\"meta\":{\"id\":\"x\",\"id\":\"x\"}}"), ErrorCode.DUPLICATE_KEY)
-            .path());
+            .getPath());
     assertEquals(
         "list[1].k",
         assertFails(utf8("{\"list\":[{\"k\":1},{\"k\":1,\"k\":null}]}"), ErrorCode.DUPLICATE_KEY)
-            .path());
+            .getPath());
   }
 
   @Test
@@ -424,8 +425,8 @@ public class JsonParsingTest {
     String key = "my " + SECRET + " key";
     JsonParsing.Outcome outcome =
         assertFails(utf8("{\"" + key + "\":{\"x\":1,\"x\":2}, \"z\":1}"), ErrorCode.DUPLICATE_KEY);
-    assertEquals("<key>.x", outcome.path());
-    assertThat(outcome.message(), not(containsString(SECRET)));
+    assertEquals("<key>.x", outcome.getPath());
+    assertThat(outcome.getMessage(), not(containsString(SECRET)));
   }
 
   @Test
@@ -452,9 +453,9 @@ public class JsonParsingTest {
     for (byte[] value : bad) {
       JsonParsing.Outcome outcome = parsing.parse(value);
       assertFalse(outcome.isOk());
-      assertThat(outcome.message(), not(containsString(s)));
-      if (outcome.path() != null) {
-        assertThat(outcome.path(), not(containsString(s)));
+      assertThat(outcome.getMessage(), not(containsString(s)));
+      if (outcome.getPath() != null) {
+        assertThat(outcome.getPath(), not(containsString(s)));
       }
     }
   }

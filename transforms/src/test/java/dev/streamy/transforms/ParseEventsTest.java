@@ -59,47 +59,49 @@ public class ParseEventsTest {
 
   /** Everything a dead letter must keep, as one comparable line. */
   static String summary(DeadLetter d) {
-    return d.topic
+    return d.getTopic()
         + "/"
-        + d.partition
+        + d.getPartition()
         + "/"
-        + d.offset
+        + d.getOffset()
         + " "
-        + d.stage
+        + d.getStage()
         + " "
-        + d.errorCode
+        + d.getErrorCode()
         + " ["
-        + d.violations.stream().map(v -> v.path + " " + v.code).collect(Collectors.joining(", "))
+        + d.getViolations().stream()
+            .map(v -> v.getPath() + " " + v.getCode())
+            .collect(Collectors.joining(", "))
         + "] message="
-        + d.message
+        + d.getMessage()
         + " value="
-        + (d.value == null ? "null" : Base64.getEncoder().encodeToString(d.value))
+        + (d.getValue() == null ? "null" : Base64.getEncoder().encodeToString(d.getValue()))
         + " size="
-        + d.valueSize
+        + d.getValueSize()
         + " sha="
-        + d.valueSha256
+        + d.getValueSha256()
         + " truncated="
-        + d.valueTruncated
+        + d.isValueTruncated()
         + " key="
-        + (d.key == null ? "null" : Base64.getEncoder().encodeToString(d.key))
+        + (d.getKey() == null ? "null" : Base64.getEncoder().encodeToString(d.getKey()))
         + " headers="
-        + d.headers.size()
+        + d.getHeaders().size()
         + " at="
-        + d.timestamp.getMillis()
+        + d.getTimestamp().getMillis()
         + " stack="
-        + (d.stack != null)
+        + (d.getStack() != null)
         + " eventId="
-        + d.eventId;
+        + d.getEventId();
   }
 
   private static String expected(
       SourceRecord source, ErrorCode code, String violations, String message) {
-    byte[] value = source.value;
-    return source.topic
+    byte[] value = source.getValue();
+    return source.getTopic()
         + "/"
-        + source.partition
+        + source.getPartition()
         + "/"
-        + source.offset
+        + source.getOffset()
         + " PARSE "
         + code
         + " ["
@@ -113,11 +115,11 @@ public class ParseEventsTest {
         + " sha="
         + (value == null ? null : DeadLetter.sha256(value))
         + " truncated=false key="
-        + (source.key == null ? "null" : Base64.getEncoder().encodeToString(source.key))
+        + (source.getKey() == null ? "null" : Base64.getEncoder().encodeToString(source.getKey()))
         + " headers="
-        + source.headers.size()
+        + source.getHeaders().size()
         + " at="
-        + source.timestamp.getMillis()
+        + source.getTimestamp().getMillis()
         + " stack=false eventId=null";
   }
 
@@ -128,7 +130,7 @@ public class ParseEventsTest {
             .metrics()
             .queryMetrics(
                 MetricsFilter.builder()
-                    .addNameFilter(MetricNameFilter.named(ParseEvents.NAMESPACE, name))
+                    .addNameFilter(MetricNameFilter.named(StreamyCounters.NAMESPACE, name))
                     .build())
             .getCounters()) {
       total += counter.getAttempted();
@@ -147,18 +149,19 @@ public class ParseEventsTest {
   @Test
   public void parsesGoodRecordsAndDeadLettersEveryBadOneLosslessly() throws Exception {
     SourceRecord good =
-        new SourceRecord(
+        SourceRecord.create(
             "events",
             3,
             0,
             new Instant(1_690_000_000_000L),
             utf8("key-0"),
             utf8("{\"a\":1,\"b\":{\"c\":[true,null]}}"),
-            List.of(new SourceRecord.Header("h", utf8("v")), new SourceRecord.Header("h", null)));
+            List.of(
+                SourceRecord.Header.create("h", utf8("v")), SourceRecord.Header.create("h", null)));
     SourceRecord alsoGood = record(1, utf8("  {\"s\":\"日本 😀\"}\n"));
     SourceRecord empty = record(2, new byte[0]);
     SourceRecord nullValue =
-        new SourceRecord("events", 3, 3, new Instant(5), utf8("tombstone"), null, List.of());
+        SourceRecord.create("events", 3, 3, new Instant(5), utf8("tombstone"), null, List.of());
     SourceRecord malformed = record(4, utf8("{\"a\":1,,}"));
     SourceRecord trailing = record(5, utf8("{\"a\":1} {\"a\":2}"));
     SourceRecord rootArray = record(6, utf8("[1,2,3]"));
@@ -166,14 +169,14 @@ public class ParseEventsTest {
     SourceRecord badUtf8 =
         record(8, new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xC0, '"', '}'});
     SourceRecord duplicate =
-        new SourceRecord(
+        SourceRecord.create(
             "events",
             3,
             9,
             new Instant(9),
             null,
             utf8("{\"m\":{\"id\":1,\"id\":2}}"),
-            List.of(new SourceRecord.Header("trace", utf8("t-1"))));
+            List.of(SourceRecord.Header.create("trace", utf8("t-1"))));
     SourceRecord deep = record(10, utf8("{\"a\":{\"b\":{\"c\":{\"d\":{}}}}}"));
     SourceRecord loneSurrogate = record(11, utf8("{\"t\":\"\\ud800\"}"));
     SourceRecord nan = record(12, utf8("{\"n\":NaN}"));
@@ -202,8 +205,8 @@ public class ParseEventsTest {
     JsonParsing rules = JsonParsing.withLimits(MAX_BYTES, MAX_DEPTH);
     PAssert.that(result.output())
         .containsInAnyOrder(
-            KV.of(good, rules.parse(good.value).node()),
-            KV.of(alsoGood, rules.parse(alsoGood.value).node()));
+            KV.of(good, rules.parse(good.getValue()).getNode()),
+            KV.of(alsoGood, rules.parse(alsoGood.getValue()).getNode()));
 
     List<String> expected = new ArrayList<>();
     expected.add(expected(empty, ErrorCode.EMPTY_PAYLOAD, "", "value is empty (0 bytes)"));

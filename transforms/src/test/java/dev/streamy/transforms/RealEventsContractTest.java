@@ -62,17 +62,19 @@ public class RealEventsContractTest {
   }
 
   private static String deadLetterSummary(DeadLetter d) {
-    return d.offset
+    return d.getOffset()
         + " "
-        + d.stage
+        + d.getStage()
         + " "
-        + d.errorCode
+        + d.getErrorCode()
         + " "
-        + d.violations.stream().map(v -> v.path + ":" + v.code).collect(Collectors.joining(","))
+        + d.getViolations().stream()
+            .map(v -> v.getPath() + ":" + v.getCode())
+            .collect(Collectors.joining(","))
         + " "
-        + DeadLetter.sha256(d.value)
+        + DeadLetter.sha256(d.getValue())
         + " "
-        + d.eventId;
+        + d.getEventId();
   }
 
   @Test
@@ -84,15 +86,15 @@ public class RealEventsContractTest {
     List<Long> validOffsets = new ArrayList<>();
     List<String> expectedDeadLetters = new ArrayList<>();
     for (SourceRecord record : records) {
-      JsonNode event = MAPPER.readTree(record.value);
+      JsonNode event = MAPPER.readTree(record.getValue());
       if (event.has("$schema") && event.get("meta").has("stream")) {
-        validOffsets.add(record.offset);
+        validOffsets.add(record.getOffset());
       } else {
         assertFalse(event.has("$schema") || event.get("meta").has("stream"));
         expectedDeadLetters.add(
-            record.offset
+            record.getOffset()
                 + " VALIDATE FIELD_MISSING $schema:FIELD_MISSING,meta.stream:FIELD_MISSING "
-                + DeadLetter.sha256(record.value)
+                + DeadLetter.sha256(record.getValue())
                 + " "
                 + event.get("meta").get("id").asText());
       }
@@ -136,7 +138,7 @@ public class RealEventsContractTest {
         .empty();
 
     // The first line, field by field, with the types the contract derives.
-    PAssert.that(validated.output().apply("First", Filter.by(kv -> kv.getKey().offset == 0)))
+    PAssert.that(validated.output().apply("First", Filter.by(kv -> kv.getKey().getOffset() == 0)))
         .satisfies(
             rows -> {
               List<KV<SourceRecord, Row>> all = new ArrayList<>();

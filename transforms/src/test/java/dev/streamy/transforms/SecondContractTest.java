@@ -66,14 +66,14 @@ public class SecondContractTest {
             .addField(Contract.PARTITION_COLUMN, FieldType.INT32)
             .addField(Contract.OFFSET_COLUMN, FieldType.INT64)
             .build();
-    assertEquals(expected, contract.eventSchema());
-    assertEquals("shop-order", contract.name());
-    assertEquals("1.0.0", contract.version());
+    assertEquals(expected, contract.getEventSchema());
+    assertEquals("shop-order", contract.getName());
+    assertEquals("1.0.0", contract.getVersion());
     assertEquals("order_id", contract.eventIdColumn());
     assertEquals("placed_at", contract.eventTimeColumn());
-    assertEquals(List.of("country"), contract.aggregation().groupKeys);
-    assertEquals("express", contract.aggregation().countTrue);
-    assertEquals("customer_id", contract.aggregation().distinct);
+    assertEquals(List.of("country"), contract.getAggregation().getGroupKeys());
+    assertEquals("express", contract.getAggregation().getCountTrue());
+    assertEquals("customer_id", contract.getAggregation().getDistinct());
   }
 
   @Test
@@ -122,7 +122,7 @@ public class SecondContractTest {
                 "ValidateEvents",
                 ValidateEvents.of(contract, Duration.standardHours(1)).withClock(new FixedClock()));
 
-    Schema schema = contract.eventSchema();
+    Schema schema = contract.getEventSchema();
     PAssert.that(parsed.failures()).empty();
     PAssert.that(validated.output().apply(Values.create()))
         .containsInAnyOrder(
@@ -164,14 +164,14 @@ public class SecondContractTest {
                     MapElements.into(TypeDescriptors.strings())
                         .via(
                             (DeadLetter d) ->
-                                d.offset
+                                d.getOffset()
                                     + " "
-                                    + d.errorCode
+                                    + d.getErrorCode()
                                     + " "
-                                    + d.eventId
+                                    + d.getEventId()
                                     + " "
-                                    + d.violations.stream()
-                                        .map(v -> v.path + ":" + v.code)
+                                    + d.getViolations().stream()
+                                        .map(v -> v.getPath() + ":" + v.getCode())
                                         .collect(Collectors.joining(",")))))
         .containsInAnyOrder(
             "2 FIELD_MISSING ord-0003 customer.id:FIELD_MISSING",

@@ -58,15 +58,15 @@ public class ValidateEventsTest {
   private static KV<SourceRecord, JsonNode> parsed(long offset, ObjectNode event) {
     byte[] value = event.toString().getBytes(StandardCharsets.UTF_8);
     SourceRecord record =
-        new SourceRecord(
+        SourceRecord.create(
             "wiki",
             1,
             offset,
             KAFKA_TIME,
             ("k" + offset).getBytes(StandardCharsets.UTF_8),
             value,
-            List.of(new SourceRecord.Header("h", new byte[] {1, 2})));
-    return KV.of(record, JsonParsing.withLimits(1 << 20, 64).parse(value).node());
+            List.of(SourceRecord.Header.create("h", new byte[] {1, 2})));
+    return KV.of(record, JsonParsing.withLimits(1 << 20, 64).parse(value).getNode());
   }
 
   private PCollection<KV<SourceRecord, JsonNode>> create(List<KV<SourceRecord, JsonNode>> input)
@@ -78,32 +78,35 @@ public class ValidateEventsTest {
   }
 
   static String summary(DeadLetter d) {
-    return d.offset
+    return d.getOffset()
         + " "
-        + d.stage
+        + d.getStage()
         + " "
-        + d.errorCode
+        + d.getErrorCode()
         + " eventId="
-        + d.eventId
+        + d.getEventId()
         + " ["
-        + d.violations.stream()
-            .map(v -> v.path + " " + v.code + " " + v.reason)
+        + d.getViolations().stream()
+            .map(v -> v.getPath() + " " + v.getCode() + " " + v.getReason())
             .collect(Collectors.joining("; "))
         + "] value="
-        + Base64.getEncoder().encodeToString(d.value)
+        + Base64.getEncoder().encodeToString(d.getValue())
         + " key="
-        + new String(d.key, StandardCharsets.UTF_8)
+        + new String(d.getKey(), StandardCharsets.UTF_8)
         + " headers="
-        + d.headers.get(0).key.concat(Base64.getEncoder().encodeToString(d.headers.get(0).value))
+        + d.getHeaders()
+            .get(0)
+            .getKey()
+            .concat(Base64.getEncoder().encodeToString(d.getHeaders().get(0).getValue()))
         + " at="
-        + d.timestamp
+        + d.getTimestamp()
         + " stack="
-        + (d.stack == null ? "none" : d.stack.lines().findFirst().orElse(""));
+        + (d.getStack() == null ? "none" : d.getStack().lines().findFirst().orElse(""));
   }
 
   private static String expected(
       KV<SourceRecord, JsonNode> input, String code, String eventId, String violations) {
-    return input.getKey().offset
+    return input.getKey().getOffset()
         + " VALIDATE "
         + code
         + " eventId="
@@ -111,9 +114,9 @@ public class ValidateEventsTest {
         + " ["
         + violations
         + "] value="
-        + Base64.getEncoder().encodeToString(input.getKey().value)
+        + Base64.getEncoder().encodeToString(input.getKey().getValue())
         + " key=k"
-        + input.getKey().offset
+        + input.getKey().getOffset()
         + " headers=hAQI="
         + " at="
         + KAFKA_TIME
@@ -153,7 +156,7 @@ public class ValidateEventsTest {
 
     Instant validTime = Instant.parse("2023-07-29T07:51:39Z");
     Row validRow =
-        Row.withSchema(CONTRACT.eventSchema())
+        Row.withSchema(CONTRACT.getEventSchema())
             .withFieldValue("meta_id", ID)
             .withFieldValue("meta_dt", validTime)
             .withFieldValue("meta_domain", "en.wikipedia.org")
@@ -256,10 +259,11 @@ public class ValidateEventsTest {
             letters -> {
               for (DeadLetter letter : letters) {
                 assertEquals(
-                    "unexpected java.lang.IllegalStateException while validating", letter.message);
+                    "unexpected java.lang.IllegalStateException while validating",
+                    letter.getMessage());
                 // The stack keeps frames but never the exception's message.
-                assertEquals(false, letter.stack.contains("clock is broken"));
-                assertEquals(true, letter.stack.contains("BrokenClock.get"));
+                assertEquals(false, letter.getStack().contains("clock is broken"));
+                assertEquals(true, letter.getStack().contains("BrokenClock.get"));
               }
               return null;
             });

@@ -130,11 +130,11 @@ public class WindowEventsTest {
                       .collect(Collectors.toList());
               assertEquals(1, all.size());
               DeadLetter late = all.get(0);
-              assertEquals("TS_LATE", late.errorCode);
-              assertEquals("WINDOW", late.stage);
-              assertEquals(2L, late.offset);
-              assertEquals(TestEvents.id(tooLate), late.eventId);
-              assertArrayEquals(tooLate.getKey().value, late.value);
+              assertEquals("TS_LATE", late.getErrorCode());
+              assertEquals("WINDOW", late.getStage());
+              assertEquals(2L, late.getOffset());
+              assertEquals(TestEvents.id(tooLate), late.getEventId());
+              assertArrayEquals(tooLate.getKey().getValue(), late.getValue());
               return null;
             });
     pipeline.run();

@@ -29,7 +29,7 @@ public final class TestEvents {
     try {
       return KvCoder.of(
           SchemaRegistry.createDefault().getSchemaCoder(SourceRecord.class),
-          SchemaCoder.of(CONTRACT.eventSchema()));
+          SchemaCoder.of(CONTRACT.getEventSchema()));
     } catch (NoSuchSchemaException e) {
       throw new IllegalStateException(e);
     }

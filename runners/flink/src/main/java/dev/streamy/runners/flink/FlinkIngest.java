@@ -1,6 +1,7 @@
 package dev.streamy.runners.flink;
 
 import dev.streamy.pipelines.IngestPipeline;
+import dev.streamy.pipelines.Settings;
 import org.apache.beam.runners.flink.FlinkDetachedRunnerResult;
 import org.apache.beam.sdk.PipelineResult;
 
@@ -16,14 +17,16 @@ public final class FlinkIngest {
 
   public static void main(String[] args) {
     StreamyFlinkOptions options;
+    Settings settings;
     try {
       options = FlinkPresets.fromArgs(args);
+      settings = Settings.from(options);
     } catch (IllegalArgumentException e) {
       System.err.println("streamy: " + e.getMessage());
       System.exit(2);
       return;
     }
-    PipelineResult result = IngestPipeline.run(options);
+    PipelineResult result = IngestPipeline.run(settings);
     // Detached either by --attachedMode=false or by `flink run -d`: the job runs on without us.
     if (!options.getAttachedMode() || result instanceof FlinkDetachedRunnerResult) {
       System.out.println(

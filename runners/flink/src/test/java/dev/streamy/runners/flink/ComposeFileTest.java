@@ -9,7 +9,7 @@ import static org.junit.Assert.fail;
 import dev.streamy.generator.GeneratorOptions;
 import dev.streamy.options.KafkaConfig;
 import dev.streamy.pipelines.IngestOptions;
-import dev.streamy.pipelines.IngestPipeline;
+import dev.streamy.pipelines.Settings;
 import java.beans.Introspector;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -356,7 +356,7 @@ public class ComposeFileTest {
         GENERATOR + ": --topic must be the job's --inputTopic",
         input,
         options(generatorArgs()).get("topic"));
-    String deadLetters = jobSettings().deadLetterTopic;
+    String deadLetters = jobSettings().getDeadLetterTopic();
     assertTrue(
         KAFKA_INIT + " creates " + created.keySet() + " but not the DLQ topic " + deadLetters,
         deadLetters == null || created.containsKey(deadLetters));
@@ -518,7 +518,7 @@ public class ComposeFileTest {
   }
 
   /** The job's options as FlinkIngest reads them, then as the pipeline reads them. */
-  private static IngestPipeline.Settings jobSettings() {
+  private static Settings jobSettings() {
     StreamyFlinkOptions options;
     try {
       options = FlinkPresets.fromArgs(jobArgs().toArray(new String[0]));
@@ -526,9 +526,7 @@ public class ComposeFileTest {
       throw new AssertionError(SUBMITTER + ": FlinkIngest would refuse: " + e.getMessage(), e);
     }
     try {
-      IngestPipeline.Settings settings = IngestPipeline.Settings.from(options);
-      settings.icebergCatalog(options.getOutput());
-      return settings;
+      return Settings.from(options);
     } catch (IllegalArgumentException e) {
       throw new AssertionError(SUBMITTER + ": the pipeline would refuse: " + e.getMessage(), e);
     }

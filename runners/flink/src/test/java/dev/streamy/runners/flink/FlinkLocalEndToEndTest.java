@@ -1,6 +1,7 @@
 package dev.streamy.runners.flink;
 
 import dev.streamy.pipelines.IngestPipeline;
+import dev.streamy.pipelines.Settings;
 import dev.streamy.runners.IngestEndToEnd;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.PipelineResult;
@@ -19,6 +20,6 @@ public class FlinkLocalEndToEndTest extends IngestEndToEnd {
                 Stream.of(args),
                 Stream.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"))
             .toArray(String[]::new);
-    return IngestPipeline.run(FlinkPresets.fromArgs(flink));
+    return IngestPipeline.run(Settings.from(FlinkPresets.fromArgs(flink)));
   }
 }

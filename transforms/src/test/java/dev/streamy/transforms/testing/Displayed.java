@@ -1,4 +1,4 @@
-package dev.streamy.io;
+package dev.streamy.transforms.testing;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,12 +7,12 @@ import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 
 /** Display data as text, the way a runner's UI or log would show it, for secret checks. */
-final class Displayed {
+public final class Displayed {
 
   private Displayed() {}
 
   /** Every item as {@code key=value shortValue}. */
-  static List<String> values(DisplayData data) {
+  public static List<String> values(DisplayData data) {
     List<String> values = new ArrayList<>();
     for (DisplayData.Item item : data.items()) {
       values.add(item.getKey() + "=" + item.getValue() + " " + item.getShortValue());
@@ -21,7 +21,7 @@ final class Displayed {
   }
 
   /** The items of every transform in the expanded pipeline, composites and primitives. */
-  static List<String> everywhere(Pipeline pipeline) {
+  public static List<String> everywhere(Pipeline pipeline) {
     List<String> displayed = new ArrayList<>();
     pipeline.traverseTopologically(
         new Pipeline.PipelineVisitor.Defaults() {

@@ -1,0 +1,84 @@
+package dev.streamy.transforms;
+
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+
+/**
+ * Every counter streamy keeps, in one namespace. The names are API: Flink shows them as metric
+ * names, the launcher and templates print them and the README quotes them.
+ */
+public final class StreamyCounters {
+
+  /** The metrics namespace of every streamy counter. */
+  public static final String NAMESPACE = "streamy";
+
+  /** Records read from the source (counted by the parse step). */
+  public static final String RECORDS_READ = "records_read";
+
+  /** Records parsed into a JSON object. */
+  public static final String PARSED = "parsed";
+
+  /** Events that passed the contract. */
+  public static final String EVENTS_VALID = "events_valid";
+
+  /** Valid events with fields their schema does not declare (schema drift). */
+  public static final String EVENTS_WITH_UNKNOWN_FIELDS = "events_with_unknown_fields";
+
+  /** Copies dropped by deduplication. */
+  public static final String DUPLICATES_REMOVED = "duplicates_removed";
+
+  /** Events kept by deduplication. */
+  public static final String EVENTS_UNIQUE = "events_unique";
+
+  /** Events put into their event-time window. */
+  public static final String EVENTS_WINDOWED = "events_windowed";
+
+  /** Dead letters handed to the dead-letter sinks. */
+  public static final String DEAD_LETTERS_WRITTEN = "dead_letters_written";
+
+  /** Every per-code dead-letter counter is this followed by the {@link ErrorCode} name. */
+  public static final String DEAD_LETTERS_PREFIX = "dead_letters_";
+
+  private StreamyCounters() {}
+
+  /** The counter called {@code name} in streamy's namespace. */
+  public static Counter counter(String name) {
+    return Metrics.counter(NAMESPACE, name);
+  }
+
+  /** {@code dead_letters_PARSE_ERROR} and so on: dead letters made, by cause. */
+  public static String deadLetters(ErrorCode code) {
+    return DEAD_LETTERS_PREFIX + code.name();
+  }
+
+  /** One counter per error code, so dashboards can break dead letters down by cause. */
+  public static Map<ErrorCode, Counter> deadLetterCounters() {
+    Map<ErrorCode, Counter> counters = new EnumMap<>(ErrorCode.class);
+    for (ErrorCode code : ErrorCode.values()) {
+      counters.put(code, counter(deadLetters(code)));
+    }
+    return counters;
+  }
+
+  /**
+   * The dead letters of a run by cause, from its counters by name (as {@code
+   * IngestPipeline.counters} reads them); codes never counted are left out.
+   */
+  public static Map<ErrorCode, Long> deadLettersByCode(Map<String, Long> counters) {
+    Map<ErrorCode, Long> byCode = new EnumMap<>(ErrorCode.class);
+    for (ErrorCode code : ErrorCode.values()) {
+      Long count = counters.get(deadLetters(code));
+      if (count != null) {
+        byCode.put(code, count);
+      }
+    }
+    return byCode;
+  }
+
+  /** Every dead letter of a run: the per-code counters summed. */
+  public static long deadLetters(Map<String, Long> counters) {
+    return deadLettersByCode(counters).values().stream().mapToLong(Long::longValue).sum();
+  }
+}
