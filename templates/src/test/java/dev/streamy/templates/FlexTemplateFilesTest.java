@@ -254,10 +254,14 @@ public class FlexTemplateFilesTest {
   }
 
   /** The properties an options interface declares itself (not those it inherits). */
+  /** The options {@code options} declares or inherits from streamy's own interfaces. */
   private static Set<String> optionNames(Class<?> options) {
     Set<String> names = new TreeSet<>();
-    for (Method method : options.getDeclaredMethods()) {
-      if (method.getParameterCount() != 0 || method.isDefault() || method.isSynthetic()) {
+    for (Method method : options.getMethods()) {
+      if (!method.getDeclaringClass().getName().startsWith("dev.streamy.")
+          || method.getParameterCount() != 0
+          || method.isDefault()
+          || method.isSynthetic()) {
         continue;
       }
       String name = method.getName();

@@ -9,6 +9,7 @@ import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamy.options.KafkaOptions;
 import dev.streamy.pipelines.IngestOptions;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,8 +34,11 @@ public class TemplateMetadataTest {
   @Test
   public void parametersAreTheGettersTheInterfaceDeclares() throws Exception {
     Map<String, JsonNode> parameters = parameters(INGEST);
-    assertEquals(
-        IngestOptions.class.getDeclaredMethods().length / 2, parameters.size()); // get + set
+    assertEquals( // get + set, of IngestOptions and the shared KafkaOptions it extends
+        (IngestOptions.class.getDeclaredMethods().length
+                + KafkaOptions.class.getDeclaredMethods().length)
+            / 2,
+        parameters.size());
     assertThat(parameters.keySet(), hasItem("bootstrapServers"));
     assertThat(parameters.keySet(), hasItem("icebergCommitInterval"));
     assertThat(parameters.keySet(), not(hasItem("runner")));
