@@ -1,6 +1,7 @@
 package dev.streamy.runners.flink;
 
 import dev.streamy.pipelines.IngestPipeline;
+import dev.streamy.templates.PipelineArgs;
 import org.apache.beam.runners.flink.FlinkDetachedRunnerResult;
 import org.apache.beam.sdk.PipelineResult;
 
@@ -16,14 +17,22 @@ public final class FlinkIngest {
 
   public static void main(String[] args) {
     StreamyFlinkOptions options;
+    IngestPipeline.Settings settings;
     try {
       options = FlinkPresets.fromArgs(args);
+      settings = IngestPipeline.Settings.from(options);
+    } catch (FlinkPresets.UnsafeFlinkSettingsException e) {
+      System.err.println("streamy: " + e.getMessage()); // one line per refused setting
+      System.exit(2);
+      return;
     } catch (IllegalArgumentException e) {
-      System.err.println("streamy: " + e.getMessage());
+      System.err.println("streamy: " + PipelineArgs.oneLine(e));
       System.exit(2);
       return;
     }
-    PipelineResult result = IngestPipeline.run(options);
+    // The settings hold the client secrets now; Flink, its logs and its web UI get none.
+    PipelineArgs.redact(options);
+    PipelineResult result = IngestPipeline.run(options, settings);
     // Detached either by --attachedMode=false or by `flink run -d`: the job runs on without us.
     if (!options.getAttachedMode() || result instanceof FlinkDetachedRunnerResult) {
       System.out.println(
