@@ -100,13 +100,25 @@ public class LocalProcessesTest {
       Path pidFile = temp.getRoot().toPath().resolve("sleep.pid");
       LocalProcesses.writePid(pidFile, detached.pid());
       assertEquals(detached.pid(), LocalProcesses.readPid(pidFile).orElseThrow().pid());
-      String stat = Files.readString(Path.of("/proc", Long.toString(detached.pid()), "stat"));
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      assertEquals("its own session leader", Long.toString(detached.pid()), fields[3]);
-      assertEquals("in a process group of its own", Long.toString(detached.pid()), fields[2]);
+      // setsid makes the session once it runs; until then the child is still this JVM's.
+      String pid = Long.toString(detached.pid());
+      LocalProcesses.await(
+          "for the process to lead a session of its own",
+          Duration.ofSeconds(10),
+          List.of(LocalProcesses.Watched.of("sleep", detached.toHandle(), List.of())),
+          () -> statFields(detached.pid())[3].equals(pid));
+      assertEquals("in a process group of its own", pid, statFields(detached.pid())[2]);
+      // The pid this JVM holds became sleep itself: setsid did not fork another process.
+      assertThat(detached.toHandle().info().command().orElse(""), containsString("sleep"));
     } finally {
       LocalProcesses.stop(List.of(detached.toHandle()), Duration.ofSeconds(10));
     }
     assertTrue(LocalProcesses.readPid(temp.getRoot().toPath().resolve("sleep.pid")).isEmpty());
+  }
+
+  /** The fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, session, ... */
+  private static String[] statFields(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
   }
 }
