@@ -224,7 +224,7 @@ public class EventFactoryTest {
         assertEquals(
             kind + " #" + i,
             kind.expected().code(),
-            parser.parse(factory.next(kind).value()).code());
+            parser.parse(factory.next(kind).value()).getCode());
         checked++;
       }
     }

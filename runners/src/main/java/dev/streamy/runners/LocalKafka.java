@@ -2,12 +2,7 @@ package dev.streamy.runners;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -15,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -55,16 +48,13 @@ public final class LocalKafka implements AutoCloseable {
   /** System property naming the folder with the broker jars. */
   public static final String LIB_PROPERTY = "streamy.kafka.lib";
 
-  /** System property naming the streamy checkout (set by the launcher script). */
-  public static final String HOME_PROPERTY = "streamy.home";
+  /** System property naming the streamy checkout (set by the {@code ./streamy} shim). */
+  public static final String HOME_PROPERTY = Checkout.HOME_PROPERTY;
 
-  private static final String DEFAULT_LIB = "runners/kafka-broker/target/lib";
   private static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
   private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
-  private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
   private static final int START_ATTEMPTS = 3;
-  private static final int LOG_TAIL_LINES = 40;
   private static final Pattern JAR_VERSION =
       Pattern.compile("^(kafka_2\\.1[23]|kafka-clients)-(.+)\\.jar$");
 
@@ -122,31 +112,16 @@ public final class LocalKafka implements AutoCloseable {
   }
 
   /**
-   * The broker jars: the {@value #LIB_PROPERTY} system property, else {@value #DEFAULT_LIB} under
-   * the {@value #HOME_PROPERTY} folder, else under the first folder above the working directory
-   * that holds {@code runners/kafka-broker}.
+   * The broker jars: the {@value #LIB_PROPERTY} system property, else {@code
+   * runners/kafka-broker/target/lib} of the checkout (the {@value #HOME_PROPERTY} folder, or the
+   * first folder above the working directory that holds {@code runners/kafka-broker}).
    */
   public static Path defaultLib() {
     String lib = System.getProperty(LIB_PROPERTY);
     if (lib != null && !lib.isBlank()) {
       return Paths.get(lib);
     }
-    String home = System.getProperty(HOME_PROPERTY);
-    if (home != null && !home.isBlank()) {
-      return Paths.get(home).resolve(DEFAULT_LIB);
-    }
-    Path dir = Paths.get(System.getProperty("user.dir")).toAbsolutePath();
-    for (Path d = dir; d != null; d = d.getParent()) {
-      if (Files.isDirectory(d.resolve("runners/kafka-broker"))) {
-        return d.resolve(DEFAULT_LIB);
-      }
-    }
-    throw new IllegalStateException(
-        "cannot find the Kafka broker jars: set -D"
-            + LIB_PROPERTY
-            + "=<folder> or run from inside the streamy checkout (working directory "
-            + dir
-            + ")");
+    return Checkout.kafkaLib();
   }
 
   /** {@code host:port} of the broker's PLAINTEXT listener on 127.0.0.1. */
@@ -231,14 +206,13 @@ public final class LocalKafka implements AutoCloseable {
     Thread hook = null;
     Admin admin = null;
     try {
-      int[] ports = freePorts(2);
+      int[] ports = LocalProcesses.freePorts(2);
       int brokerPort = ports[0];
       int controllerPort = ports[1];
       Path config = dir.resolve("server.properties");
       Files.writeString(config, serverProperties(dir, brokerPort, controllerPort));
       Path log4j = dir.resolve("log4j2.properties");
       Files.writeString(log4j, log4jProperties(dir.resolve("broker.log")));
-      Path stdout = dir.resolve("stdout.log");
 
       format(lib, dir, config, log4j);
 
@@ -246,41 +220,67 @@ public final class LocalKafka implements AutoCloseable {
       List<String> command = javaCommand(lib, log4j, "-Xmx" + maxHeap);
       command.add("kafka.Kafka");
       command.add(config.toString());
-      process =
-          new ProcessBuilder(command)
-              .directory(dir.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(stdout.toFile())
-              .start();
+      process = LocalProcesses.launch(command, dir, dir.resolve("stdout.log"), false, Map.of());
       Process started = process;
       hook = new Thread(() -> stop(started, dir), "streamy-local-kafka-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
 
       String bootstrap = "127.0.0.1:" + brokerPort;
-      long deadline = launched + startTimeout.toNanos();
-      awaitPort(process, dir, brokerPort, deadline);
-      admin = Admin.create(adminConfig(bootstrap));
-      awaitCluster(process, dir, admin, deadline);
+      List<LocalProcesses.Watched> broker =
+          List.of(LocalProcesses.Watched.of("the Kafka broker", process.toHandle(), logs(dir)));
+      // A listening port first: cheap, and no client log spam meanwhile.
+      LocalProcesses.await(
+          "for the broker to listen on port " + brokerPort,
+          startTimeout,
+          broker,
+          () -> LocalProcesses.portInUse(brokerPort));
+      Admin client = Admin.create(adminConfig(bootstrap));
+      admin = client;
+      Duration left = startTimeout.minus(Duration.ofNanos(System.nanoTime() - launched));
+      LocalProcesses.await(
+          "for the broker to answer describeCluster",
+          left.isNegative() ? Duration.ZERO : left,
+          broker,
+          () -> {
+            DescribeClusterResult cluster = client.describeCluster();
+            Collection<?> nodes = cluster.nodes().get(2, TimeUnit.SECONDS);
+            return !nodes.isEmpty() && cluster.controller().get(2, TimeUnit.SECONDS) != null;
+          });
       Duration startupTime = Duration.ofNanos(System.nanoTime() - launched);
       return new LocalKafka(process, dir, bootstrap, hook, admin, startupTime);
-    } catch (IOException | RuntimeException e) {
-      if (admin != null) {
-        admin.close(Duration.ZERO);
-      }
-      if (process != null) {
-        stop(process, dir);
-      } else {
-        deleteRecursively(dir);
-      }
-      if (hook != null) {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException ignored) {
-          // shutting down
-        }
+    } catch (LocalProcesses.ProcessEndedException e) {
+      cleanUp(process, dir, hook, admin);
+      if (e.getMessage().contains("Address already in use")
+          || e.getMessage().contains("BindException")) {
+        throw new PortTakenException("a probed port was taken before the broker bound it: " + e);
       }
       throw e;
+    } catch (IOException | RuntimeException e) {
+      cleanUp(process, dir, hook, admin);
+      throw e;
     }
+  }
+
+  private static void cleanUp(Process process, Path dir, Thread hook, Admin admin) {
+    if (admin != null) {
+      admin.close(Duration.ZERO);
+    }
+    if (process != null) {
+      stop(process, dir);
+    } else {
+      LocalProcesses.deleteRecursively(dir);
+    }
+    if (hook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException ignored) {
+        // shutting down
+      }
+    }
+  }
+
+  private static List<Path> logs(Path dir) {
+    return List.of(dir.resolve("format.log"), dir.resolve("stdout.log"), dir.resolve("broker.log"));
   }
 
   /** Refuses a lib folder that cannot run a broker, before spending seconds on a doomed JVM. */
@@ -334,16 +334,12 @@ public final class LocalKafka implements AutoCloseable {
     command.addAll(
         List.of("kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", config.toString()));
     Path out = dir.resolve("format.log");
-    Process format =
-        new ProcessBuilder(command)
-            .directory(dir.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(out.toFile())
-            .start();
+    Process format = LocalProcesses.launch(command, dir, out, false, Map.of());
     try {
       if (!format.waitFor(60, TimeUnit.SECONDS)) {
         format.destroyForcibly();
-        throw new IllegalStateException("kafka-storage format timed out" + fileTail(out));
+        throw new IllegalStateException(
+            "kafka-storage format timed out" + LocalProcesses.tail(List.of(out)));
       }
     } catch (InterruptedException e) {
       format.destroyForcibly();
@@ -352,13 +348,15 @@ public final class LocalKafka implements AutoCloseable {
     }
     if (format.exitValue() != 0) {
       throw new IllegalStateException(
-          "kafka-storage format failed with exit code " + format.exitValue() + fileTail(out));
+          "kafka-storage format failed with exit code "
+              + format.exitValue()
+              + LocalProcesses.tail(List.of(out)));
     }
   }
 
   private static List<String> javaCommand(Path lib, Path log4j, String heap) {
     List<String> command = new ArrayList<>();
-    command.add(javaBinary());
+    command.add(LocalProcesses.javaBinary());
     command.add(heap);
     command.add("-XX:+UseG1GC");
     command.add("-Djava.awt.headless=true");
@@ -367,14 +365,6 @@ public final class LocalKafka implements AutoCloseable {
     // The JVM expands the wildcard itself; no shell involved.
     command.add(lib.toAbsolutePath() + "/*");
     return command;
-  }
-
-  private static String javaBinary() {
-    Path home = Paths.get(System.getProperty("java.home"), "bin", "java");
-    if (Files.isExecutable(home)) {
-      return home.toString();
-    }
-    return ProcessHandle.current().info().command().orElse("java");
   }
 
   /** A Kafka-style cluster id: 16 random bytes, base64url without padding, never starting '-'. */
@@ -463,39 +453,6 @@ public final class LocalKafka implements AutoCloseable {
     return props;
   }
 
-  /** Waits for the listener to accept TCP connections: cheap, and no client log spam meanwhile. */
-  private static void awaitPort(Process process, Path dir, int port, long deadline) {
-    while (true) {
-      checkRunning(process, dir, "while starting");
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
-        return;
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      pause(process, dir, deadline, "to listen on port " + port);
-    }
-  }
-
-  private static void awaitCluster(Process process, Path dir, Admin admin, long deadline) {
-    while (true) {
-      checkRunning(process, dir, "while starting");
-      try {
-        DescribeClusterResult cluster = admin.describeCluster();
-        Collection<?> nodes = cluster.nodes().get(2, TimeUnit.SECONDS);
-        if (!nodes.isEmpty() && cluster.controller().get(2, TimeUnit.SECONDS) != null) {
-          return;
-        }
-      } catch (ExecutionException | TimeoutException notYet) {
-        // the broker is still registering with its controller
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for the broker", e);
-      }
-      pause(process, dir, deadline, "to answer describeCluster");
-    }
-  }
-
   /**
    * Waits until the leader of every partition serves it: metadata can name a leader before the
    * broker has taken the partition up, and an idempotent producer that sends in that gap can spin
@@ -503,98 +460,47 @@ public final class LocalKafka implements AutoCloseable {
    * comes from the leader itself.
    */
   private void awaitLeaders(String name, int partitions) {
-    long deadline = System.nanoTime() + TOPIC_TIMEOUT.toNanos();
-    while (true) {
-      checkRunning(process, directory, "while creating topic " + name);
-      try {
-        TopicDescription description =
-            admin.describeTopics(Set.of(name)).allTopicNames().get(5, TimeUnit.SECONDS).get(name);
-        List<TopicPartitionInfo> infos = description.partitions();
-        if (infos.size() != partitions) {
-          throw new IllegalStateException(
-              "topic " + name + " exists with " + infos.size() + " partitions, not " + partitions);
-        }
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        infos.forEach(
-            p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest()));
-        admin.listOffsets(latest).all().get(5, TimeUnit.SECONDS);
-        return;
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof RetriableException)) {
-          throw new IllegalStateException("cannot describe topic " + name, e.getCause());
-        }
-      } catch (TimeoutException e) {
-        // metadata not propagated yet
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for topic " + name, e);
-      }
-      pause(process, directory, deadline, "to make topic " + name + " ready");
-    }
+    checkOpen();
+    LocalProcesses.await(
+        "for topic " + name + " to be ready",
+        TOPIC_TIMEOUT,
+        List.of(LocalProcesses.Watched.of("the Kafka broker", process.toHandle(), logs(directory))),
+        () -> {
+          try {
+            TopicDescription description =
+                admin
+                    .describeTopics(Set.of(name))
+                    .allTopicNames()
+                    .get(5, TimeUnit.SECONDS)
+                    .get(name);
+            List<TopicPartitionInfo> infos = description.partitions();
+            if (infos.size() != partitions) {
+              throw new IllegalStateException(
+                  "topic "
+                      + name
+                      + " exists with "
+                      + infos.size()
+                      + " partitions, not "
+                      + partitions);
+            }
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            infos.forEach(
+                p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest()));
+            admin.listOffsets(latest).all().get(5, TimeUnit.SECONDS);
+            return true;
+          } catch (ExecutionException e) {
+            if (e.getCause() instanceof RetriableException) {
+              return false; // metadata not propagated yet
+            }
+            throw new IllegalStateException("cannot describe topic " + name, e.getCause());
+          }
+        });
   }
 
-  private static void checkRunning(Process process, Path dir, String when) {
-    if (!process.isAlive()) {
-      String logs = tail(dir);
-      if (logs.contains("Address already in use") || logs.contains("BindException")) {
-        throw new PortTakenException("a probed port was taken before the broker bound it" + logs);
-      }
-      throw new IllegalStateException(
-          "the Kafka broker exited with code " + process.exitValue() + " " + when + logs);
-    }
-  }
-
-  private static void pause(Process process, Path dir, long deadline, String what) {
-    if (System.nanoTime() - deadline > 0) {
-      throw new IllegalStateException(
-          "the Kafka broker (pid "
-              + process.pid()
-              + ") did not manage "
-              + what
-              + " in time"
-              + tail(dir));
-    }
-    try {
-      // Bounded polling for readiness; each round re-checks the process and the deadline.
-      process.waitFor(POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the broker", e);
-    }
-  }
-
-  private static int[] freePorts(int count) throws IOException {
-    // Hold all sockets open until every port is chosen, so the same port is not returned twice.
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      int[] ports = new int[count];
-      for (int i = 0; i < count; i++) {
-        ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        sockets.add(socket);
-        ports[i] = socket.getLocalPort();
-      }
-      return ports;
-    } finally {
-      for (ServerSocket socket : sockets) {
-        socket.close();
-      }
-    }
-  }
-
+  /** Stops the broker (TERM, then KILL after 20 s) and deletes its folder. */
   private static void stop(Process process, Path dir) {
-    if (process.isAlive()) {
-      process.destroy();
-      try {
-        if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-          process.destroyForcibly();
-          process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
-    }
-    deleteRecursively(dir);
+    LocalProcesses.stop(List.of(process.toHandle()), STOP_TIMEOUT);
+    LocalProcesses.deleteRecursively(dir);
   }
 
   private void checkOpen() {
@@ -604,47 +510,7 @@ public final class LocalKafka implements AutoCloseable {
   }
 
   private String tail() {
-    return tail(directory);
-  }
-
-  /** The last lines of the broker's logs, for error messages. */
-  private static String tail(Path dir) {
-    StringBuilder out = new StringBuilder();
-    for (String name : List.of("format.log", "stdout.log", "broker.log")) {
-      String t = fileTail(dir.resolve(name));
-      if (!t.isEmpty()) {
-        out.append("\n--- ").append(name).append(t);
-      }
-    }
-    return out.toString();
-  }
-
-  private static String fileTail(Path file) {
-    if (!Files.isRegularFile(file)) {
-      return "";
-    }
-    try {
-      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-      if (lines.isEmpty()) {
-        return "";
-      }
-      return "\n"
-          + lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()).stream()
-              .collect(Collectors.joining("\n"));
-    } catch (IOException | UncheckedIOException e) {
-      return "\n(cannot read " + file + ": " + e + ")";
-    }
-  }
-
-  private static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException | UncheckedIOException e) {
-      // Best effort: a leftover temp folder is not worth failing a test or a shutdown for.
-    }
+    return LocalProcesses.tail(logs(directory));
   }
 
   /** The broker lost a race for one of its probed ports. */

@@ -1,25 +1,41 @@
 package dev.streamy.templates;
 
+import com.google.auto.value.AutoValue;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import javax.annotation.Nullable;
+import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
- * Checks a template's parameters before anything starts, and turns valid ones into pipeline
- * arguments. Every problem is reported, each naming the parameter and what it allows.
+ * Checks parameters before anything starts: a template's {@code --param name=value} list, or a
+ * command's {@code --name=value} pipeline options. Every problem is reported, each on one line
+ * naming the parameter and what it allows; valid ones become pipeline arguments.
  */
 public final class ParameterValidator {
 
   private ParameterValidator() {}
 
   /** Problems (empty when valid) and, when valid, the pipeline arguments. */
-  public record Result(List<String> problems, List<String> args) {
+  @AutoValue
+  public abstract static class Result {
+    public abstract List<String> problems();
+
+    public abstract List<String> args();
+
+    static Result of(List<String> problems, List<String> args) {
+      return problems.isEmpty()
+          ? new AutoValue_ParameterValidator_Result(List.of(), List.copyOf(args))
+          : new AutoValue_ParameterValidator_Result(List.copyOf(problems), List.of());
+    }
+
     public boolean valid() {
-      return problems.isEmpty();
+      return problems().isEmpty();
     }
   }
 
@@ -29,10 +45,7 @@ public final class ParameterValidator {
    * @return the problems, or the arguments {@code --name=value} in the parameters' order
    */
   public static Result validate(Template template, List<String> given) {
-    List<Parameter> parameters = template.parameters();
-    Map<String, Parameter> byName = new LinkedHashMap<>();
-    parameters.forEach(parameter -> byName.put(parameter.name(), parameter));
-
+    Naming naming = Naming.template(template.name());
     List<String> problems = new ArrayList<>();
     Map<String, List<String>> values = new LinkedHashMap<>();
     for (String entry : given) {
@@ -41,23 +54,91 @@ public final class ParameterValidator {
         problems.add("malformed parameter '" + entry + "': use --param name=value");
         continue;
       }
-      String name = entry.substring(0, equals);
-      if (!byName.containsKey(name)) {
-        problems.add(unknown(template, name, byName.keySet()));
+      values
+          .computeIfAbsent(entry.substring(0, equals), n -> new ArrayList<>())
+          .add(entry.substring(equals + 1));
+    }
+    List<String> args = new ArrayList<>();
+    check(template.parameters(), values, Set.of(), naming, problems, args);
+    return Result.of(problems, args);
+  }
+
+  /**
+   * Validates the {@code --name=value} pipeline options given to {@code ./streamy <command>}:
+   * streamy's own options of {@code optionsClass} are checked as template parameters are (missing,
+   * repeated, not a number, not one of the allowed values...); Beam's options pass as they are and
+   * a name neither knows is refused with the closest known name. The options in {@code filledIn}
+   * are the command's to set, so they are not required of the user.
+   *
+   * @return the problems, or {@code args} unchanged
+   */
+  public static Result validateOptions(
+      Class<? extends PipelineOptions> optionsClass,
+      String command,
+      List<String> args,
+      Set<String> filledIn) {
+    Naming naming = Naming.commandLine(command);
+    List<String> problems = new ArrayList<>();
+    Map<String, List<String>> values = new LinkedHashMap<>();
+    for (String arg : args) {
+      if (!arg.startsWith("--") || arg.length() == 2 || arg.charAt(2) == '=') {
+        problems.add("unexpected argument '" + arg + "': give options as --name=value");
         continue;
       }
-      values.computeIfAbsent(name, n -> new ArrayList<>()).add(entry.substring(equals + 1));
+      int equals = arg.indexOf('=');
+      String name = equals < 0 ? arg.substring(2) : arg.substring(2, equals);
+      // A bare --flag is Beam's way of saying --flag=true.
+      String value = equals < 0 ? "true" : arg.substring(equals + 1);
+      values.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
     }
+    List<Parameter> parameters = new ArrayList<>();
+    for (Parameter parameter : TemplateMetadata.parameters(optionsClass)) {
+      parameters.add(
+          filledIn.contains(parameter.name())
+              ? parameter.toBuilder().setOptional(true).build()
+              : parameter);
+    }
+    check(
+        parameters,
+        values,
+        PipelineArgs.knownOptionNames(optionsClass),
+        naming,
+        problems,
+        new ArrayList<>());
+    return Result.of(problems, args);
+  }
 
-    List<String> args = new ArrayList<>();
+  /**
+   * Checks {@code values} (by name, each as often as given) against {@code parameters}: names in
+   * {@code passThrough} are accepted unchecked, other unknown names are problems. Valid parameters
+   * are added to {@code args} as {@code --name=value}, in the parameters' order.
+   */
+  private static void check(
+      List<Parameter> parameters,
+      Map<String, List<String>> values,
+      Set<String> passThrough,
+      Naming naming,
+      List<String> problems,
+      List<String> args) {
+    Map<String, Parameter> byName = new LinkedHashMap<>();
+    parameters.forEach(parameter -> byName.put(parameter.name(), parameter));
+    Set<String> known = new TreeSet<>(byName.keySet());
+    known.addAll(passThrough);
+    for (String name : values.keySet()) {
+      if (!known.contains(name)) {
+        problems.add(unknown(naming, name, byName.keySet(), known));
+      }
+    }
     for (Parameter parameter : parameters) {
       List<String> value = values.get(parameter.name());
       if (value == null || (!parameter.optional() && value.size() == 1 && value.get(0).isBlank())) {
         if (!parameter.optional()) {
           problems.add(
-              "missing required parameter '"
-                  + parameter.name()
-                  + "' ("
+              "missing required "
+                  + naming.kind()
+                  + " "
+                  + naming.name(parameter.name())
+                  + " ("
                   + parameter.allowed()
                   + "): "
                   + parameter.helpText()
@@ -65,15 +146,17 @@ public final class ParameterValidator {
         }
       } else if (value.size() > 1) {
         problems.add(
-            "parameter '"
-                + parameter.name()
-                + "' given "
+            naming.kind()
+                + " "
+                + naming.name(parameter.name())
+                + " given "
                 + value.size()
                 + " times ("
-                + String.join(", ", value)
+                + String.join(", ", parameter.type().equals("TEXT") ? List.of("...") : value)
                 + "): give it once");
       } else {
-        String problem = check(parameter, value.get(0));
+        String problem =
+            check(parameter, value.get(0), naming.given(parameter.name(), value.get(0)));
         if (problem != null) {
           problems.add(problem);
         } else {
@@ -81,14 +164,14 @@ public final class ParameterValidator {
         }
       }
     }
-    return problems.isEmpty()
-        ? new Result(List.of(), List.copyOf(args))
-        : new Result(List.copyOf(problems), List.of());
   }
 
   /** What is wrong with {@code value} for {@code parameter}; null when nothing is. */
   static @Nullable String check(Parameter parameter, String value) {
-    String prefix = "parameter '" + parameter.name() + "' = '" + value + "' ";
+    return check(parameter, value, "parameter '" + parameter.name() + "' = '" + value + "' ");
+  }
+
+  private static @Nullable String check(Parameter parameter, String value, String prefix) {
     if (!parameter.enumValues().isEmpty() && !parameter.enumValues().contains(value)) {
       return prefix + "is not allowed: use one of " + String.join(", ", parameter.enumValues());
     }
@@ -133,27 +216,28 @@ public final class ParameterValidator {
     return example == null ? "" : " (e.g. " + example + ")";
   }
 
-  private static String unknown(Template template, String name, Iterable<String> known) {
+  /**
+   * The unknown-name message, suggesting the closest of {@code candidates}: streamy's own names win
+   * over Beam's at the same distance.
+   */
+  private static String unknown(
+      Naming naming, String name, Set<String> preferred, Set<String> candidates) {
     String closest = null;
     int best = Integer.MAX_VALUE;
-    for (String candidate : known) {
-      int distance = distance(name.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
-      if (distance < best) {
-        best = distance;
-        closest = candidate;
+    for (Set<String> names : List.of(preferred, candidates)) {
+      for (String candidate : names) {
+        int distance = distance(name.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
+        if (distance < best) {
+          best = distance;
+          closest = candidate;
+        }
       }
     }
     String hint =
         closest != null && best <= Math.max(2, name.length() / 3)
-            ? ": did you mean '" + closest + "'?"
+            ? ": did you mean " + naming.name(closest) + "?"
             : "";
-    return "unknown parameter '"
-        + name
-        + "'"
-        + hint
-        + " (all parameters: ./streamy template describe "
-        + template.name()
-        + ")";
+    return "unknown " + naming.kind() + " " + naming.name(name) + hint + " (" + naming.all() + ")";
   }
 
   /** Levenshtein distance: the fewest one-character edits from {@code a} to {@code b}. */
@@ -174,5 +258,37 @@ public final class ParameterValidator {
       current = swap;
     }
     return previous[b.length()];
+  }
+
+  /** How messages name a parameter: {@code parameter 'x'} (templates) or {@code --x} (commands). */
+  @AutoValue
+  abstract static class Naming {
+    abstract String kind();
+
+    abstract boolean dashes();
+
+    /** Where every name is listed. */
+    abstract String all();
+
+    static Naming template(String template) {
+      return new AutoValue_ParameterValidator_Naming(
+          "parameter", false, "all parameters: ./streamy template describe " + template);
+    }
+
+    static Naming commandLine(String command) {
+      return new AutoValue_ParameterValidator_Naming(
+          "option", true, "all options: ./streamy " + command + " --help");
+    }
+
+    String name(String name) {
+      return dashes() ? "--" + name : "'" + name + "'";
+    }
+
+    /** The start of a message about a given value. */
+    String given(String name, String value) {
+      return dashes()
+          ? "--" + name + "=" + value + " "
+          : "parameter '" + name + "' = '" + value + "' ";
+    }
   }
 }

@@ -102,19 +102,22 @@ public final class TemplateMetadata {
     } else if (type.equals("NUMBER")) {
       regexes.add(Parameter.isInteger(javaType) ? INTEGER : DECIMAL);
     }
-    return new Parameter(
-        name,
-        annotation != null && !annotation.label().isEmpty() ? annotation.label() : label(name),
-        description == null ? "" : description.value(),
-        getter.getAnnotation(Validation.Required.class) == null,
-        regexes,
-        type,
-        values,
-        annotation == null || annotation.group().isEmpty() ? null : annotation.group(),
-        defaultValue(getter),
-        annotation == null || annotation.example().isEmpty() ? null : annotation.example(),
-        javaType,
-        annotation == null ? 1000 : annotation.order());
+    return Parameter.builder()
+        .setName(name)
+        .setLabel(
+            annotation != null && !annotation.label().isEmpty() ? annotation.label() : label(name))
+        .setHelpText(description == null ? "" : description.value())
+        .setOptional(getter.getAnnotation(Validation.Required.class) == null)
+        .setRegexes(regexes)
+        .setType(type)
+        .setEnumValues(values)
+        .setGroup(annotation == null || annotation.group().isEmpty() ? null : annotation.group())
+        .setDefaultValue(defaultValue(getter))
+        .setExample(
+            annotation == null || annotation.example().isEmpty() ? null : annotation.example())
+        .setJavaType(javaType)
+        .setOrder(annotation == null ? 1000 : annotation.order())
+        .build();
   }
 
   /** {@code bootstrapServers} -> {@code Bootstrap servers}. */

@@ -159,19 +159,17 @@ public class ParameterValidatorTest {
   @Test
   public void booleanIsTrueOrFalse() {
     Parameter flag =
-        new Parameter(
-            "dryRun",
-            "Dry run",
-            "",
-            true,
-            List.of(TemplateMetadata.BOOLEAN),
-            "BOOLEAN",
-            List.of(),
-            null,
-            "false",
-            null,
-            boolean.class,
-            1);
+        Parameter.builder()
+            .setName("dryRun")
+            .setLabel("Dry run")
+            .setHelpText("")
+            .setOptional(true)
+            .setRegexes(List.of(TemplateMetadata.BOOLEAN))
+            .setType("BOOLEAN")
+            .setDefaultValue("false")
+            .setJavaType(boolean.class)
+            .setOrder(1)
+            .build();
     assertThat(
         ParameterValidator.check(flag, "yes"),
         containsString("parameter 'dryRun' = 'yes' is not a BOOLEAN: use true or false"));

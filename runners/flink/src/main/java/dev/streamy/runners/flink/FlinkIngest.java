@@ -2,6 +2,7 @@ package dev.streamy.runners.flink;
 
 import dev.streamy.pipelines.IngestPipeline;
 import dev.streamy.pipelines.Settings;
+import dev.streamy.templates.PipelineArgs;
 import org.apache.beam.runners.flink.FlinkDetachedRunnerResult;
 import org.apache.beam.sdk.PipelineResult;
 
@@ -21,11 +22,17 @@ public final class FlinkIngest {
     try {
       options = FlinkPresets.fromArgs(args);
       settings = Settings.from(options);
+    } catch (FlinkPresets.UnsafeFlinkSettingsException e) {
+      System.err.println("streamy: " + e.getMessage()); // one line per refused setting
+      System.exit(2);
+      return;
     } catch (IllegalArgumentException e) {
-      System.err.println("streamy: " + e.getMessage());
+      System.err.println("streamy: " + PipelineArgs.oneLine(e));
       System.exit(2);
       return;
     }
+    // The settings hold the client secrets now; Flink, its logs and its web UI get none.
+    PipelineArgs.redact(options);
     PipelineResult result = IngestPipeline.run(settings);
     // Detached either by --attachedMode=false or by `flink run -d`: the job runs on without us.
     if (!options.getAttachedMode() || result instanceof FlinkDetachedRunnerResult) {

@@ -1,13 +1,13 @@
 package dev.streamy.runners.flink;
 
 import dev.streamy.pipelines.IngestPipeline;
+import dev.streamy.templates.PipelineArgs;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.apache.beam.runners.flink.FlinkRunner;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * The settings that make the ingest pipeline safe on Flink, applied to the options a user gave.
@@ -31,11 +31,12 @@ public final class FlinkPresets {
 
   private FlinkPresets() {}
 
-  /** Reads {@code args} as the Flink job's options and applies the presets and the checks. */
+  /**
+   * Reads {@code args} as the Flink job's options (no secret reaches Beam's log of them) and
+   * applies the presets and the checks.
+   */
   public static StreamyFlinkOptions fromArgs(String... args) {
-    PipelineOptionsFactory.register(StreamyFlinkOptions.class);
-    StreamyFlinkOptions options =
-        PipelineOptionsFactory.fromArgs(args).withValidation().as(StreamyFlinkOptions.class);
+    StreamyFlinkOptions options = PipelineArgs.parse(StreamyFlinkOptions.class, List.of(args));
     Set<String> set = explicitlySet(args);
     if (!set.contains("runner")) {
       options.setRunner(FlinkRunner.class);

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
+import com.google.auto.value.AutoValue;
 import dev.streamy.generator.GeneratorOptions;
 import dev.streamy.options.KafkaConfig;
 import dev.streamy.pipelines.IngestOptions;
@@ -811,14 +812,34 @@ public class ComposeFileTest {
   // ================================================================ the compose file
 
   /** A bind mount (source is a host path) or a named volume, as in the compose file. */
-  record Mount(String source, String target, boolean readOnly) {
+  @AutoValue
+  abstract static class Mount {
+    abstract String source();
+
+    abstract String target();
+
+    abstract boolean readOnly();
+
+    static Mount of(String source, String target, boolean readOnly) {
+      return new AutoValue_ComposeFileTest_Mount(source, target, readOnly);
+    }
+
     boolean isBind() {
-      return source.startsWith(".") || source.startsWith("/") || source.startsWith("~");
+      return source().startsWith(".") || source().startsWith("/") || source().startsWith("~");
     }
   }
 
   /** A port: host is 0 when it is not published. */
-  record PortMapping(int host, int container) {}
+  @AutoValue
+  abstract static class PortMapping {
+    abstract int host();
+
+    abstract int container();
+
+    static PortMapping of(int host, int container) {
+      return new AutoValue_ComposeFileTest_PortMapping(host, container);
+    }
+  }
 
   /** docker-compose.yml parsed after variable substitution with the defaults it gives. */
   static final class Compose {
@@ -944,7 +965,7 @@ public class ComposeFileTest {
       for (Object volume : list(service, "volumes")) {
         if (volume instanceof Map<?, ?> spec) {
           mounts.add(
-              new Mount(
+              Mount.of(
                   String.valueOf(spec.get("source")),
                   String.valueOf(spec.get("target")),
                   Boolean.TRUE.equals(spec.get("read_only"))));
@@ -952,7 +973,7 @@ public class ComposeFileTest {
           String[] parts = String.valueOf(volume).split(":");
           assertTrue(service + ": anonymous volume " + volume + " is not shared", parts.length > 1);
           mounts.add(
-              new Mount(
+              Mount.of(
                   parts[0],
                   parts[1],
                   parts.length > 2 && Arrays.asList(parts[2].split(",")).contains("ro")));
@@ -968,7 +989,7 @@ public class ComposeFileTest {
         if (port instanceof Map<?, ?> spec) {
           Object published = spec.get("published");
           ports.add(
-              new PortMapping(
+              PortMapping.of(
                   published == null ? 0 : Integer.parseInt(published.toString()),
                   Integer.parseInt(spec.get("target").toString())));
         } else {
@@ -978,7 +999,7 @@ public class ComposeFileTest {
           String[] parts = String.valueOf(port).replaceAll("/.*", "").split(":");
           int container = Integer.parseInt(parts[parts.length - 1]);
           int host = parts.length > 1 ? Integer.parseInt(parts[parts.length - 2]) : 0;
-          ports.add(new PortMapping(host, container));
+          ports.add(PortMapping.of(host, container));
         }
       }
       return ports;

@@ -3,6 +3,7 @@ package dev.streamy.runners.flink;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import com.google.auto.value.AutoValue;
 import dev.streamy.generator.GenerateEvents;
 import dev.streamy.generator.GeneratorOptions;
 import dev.streamy.generator.Ledger;
@@ -80,9 +81,8 @@ public class FlinkClusterFaultToleranceIT {
     Path output = temp.newFolder("out").toPath();
     Path ledgers = temp.newFolder("ledgers").toPath();
     try (LocalKafka kafka = LocalKafka.start();
-        LocalFlinkCluster cluster =
-            LocalFlinkCluster.start(
-                Path.of(System.getProperty("streamy.flink.script")),
+        FlinkTestCluster cluster =
+            FlinkTestCluster.start(
                 Path.of(System.getProperty("streamy.flink.lib")),
                 temp.newFolder("flink").toPath(),
                 2,
@@ -129,7 +129,7 @@ public class FlinkClusterFaultToleranceIT {
 
   // ---- the job and the generator
 
-  private String submit(LocalFlinkCluster cluster, LocalKafka kafka, Path output) throws Exception {
+  private String submit(FlinkTestCluster cluster, LocalKafka kafka, Path output) throws Exception {
     String jar = System.getProperty("streamy.flink.jar");
     List<String> command =
         List.of(
@@ -190,7 +190,7 @@ public class FlinkClusterFaultToleranceIT {
   // ---- kills
 
   private void killRunningTaskManager(
-      LocalFlinkCluster cluster, String jobId, String moment, Condition trigger) throws Exception {
+      FlinkTestCluster cluster, String jobId, String moment, Condition trigger) throws Exception {
     awaitCondition("job running before the kill", () -> cluster.isFullyRunning(jobId));
     awaitCondition(moment, trigger);
     List<String> running = cluster.taskManagersRunning(jobId);
@@ -227,7 +227,7 @@ public class FlinkClusterFaultToleranceIT {
     return () -> metadataVersions(metadata) > before;
   }
 
-  private static Condition checkpointsGrew(LocalFlinkCluster cluster, String jobId)
+  private static Condition checkpointsGrew(FlinkTestCluster cluster, String jobId)
       throws Exception {
     long before = cluster.completedCheckpoints(jobId);
     return () -> cluster.completedCheckpoints(jobId) > before;
@@ -258,7 +258,12 @@ public class FlinkClusterFaultToleranceIT {
   // ---- read-back
 
   /** What the ledger says should be where, by Kafka coordinates "partition/offset". */
-  private record Expected(Set<String> events, Map<String, String> deadLetters) {
+  @AutoValue
+  abstract static class Expected {
+    abstract Set<String> events();
+
+    abstract Map<String, String> deadLetters();
+
     static Expected from(List<Ledger.Entry> sent) {
       Set<String> events = new HashSet<>();
       Map<String, String> deadLetters = new HashMap<>();
@@ -270,24 +275,33 @@ public class FlinkClusterFaultToleranceIT {
           deadLetters.put(at, entry.expected().substring(4));
         }
       }
-      return new Expected(events, deadLetters);
+      return new AutoValue_FlinkClusterFaultToleranceIT_Expected(events, deadLetters);
     }
   }
 
   /** The coordinates found in one sink, each with how often it was found. */
-  private record Found(String sink, Map<String, Integer> copies) {
+  @AutoValue
+  abstract static class Found {
+    abstract String sink();
+
+    abstract Map<String, Integer> copies();
+
+    static Found of(String sink, Map<String, Integer> copies) {
+      return new AutoValue_FlinkClusterFaultToleranceIT_Found(sink, copies);
+    }
+
     int duplicates() {
-      return copies.values().stream().mapToInt(n -> n - 1).sum();
+      return copies().values().stream().mapToInt(n -> n - 1).sum();
     }
 
     Set<String> lost(Set<String> expected) {
       Set<String> lost = new HashSet<>(expected);
-      lost.removeAll(copies.keySet());
+      lost.removeAll(copies().keySet());
       return lost;
     }
 
     Set<String> unexpected(Set<String> expected) {
-      Set<String> extra = new HashSet<>(copies.keySet());
+      Set<String> extra = new HashSet<>(copies().keySet());
       extra.removeAll(expected);
       return extra;
     }
@@ -364,12 +378,12 @@ public class FlinkClusterFaultToleranceIT {
   }
 
   private static Found parquetEvents(Path output) throws Exception {
-    return new Found(
+    return Found.of(
         "events (Parquet)", duckDb(finalFiles(output.resolve("events")), "_partition", "_offset"));
   }
 
   private static Found parquetDeadLetters(Path output) throws Exception {
-    return new Found(
+    return Found.of(
         "dead letters (Parquet)",
         duckDb(finalFiles(output.resolve("dead-letters")), "partition", "\"offset\""));
   }
@@ -429,7 +443,7 @@ public class FlinkClusterFaultToleranceIT {
         copies.merge(row.getField(partition) + "/" + row.getField(offset), 1, Integer::sum);
       }
     }
-    return new Found(sink, copies);
+    return Found.of(sink, copies);
   }
 
   private static Found deadLetterTopic(LocalKafka kafka) {
@@ -452,7 +466,7 @@ public class FlinkClusterFaultToleranceIT {
         }
       }
     }
-    return new Found("dead letters (DLQ topic)", copies);
+    return Found.of("dead letters (DLQ topic)", copies);
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

@@ -1,4 +1,4 @@
-package dev.streamy.templates;
+package dev.streamy.runners;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -7,9 +7,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import dev.streamy.generator.Ledger;
-import dev.streamy.runners.Generated;
-import dev.streamy.runners.LocalKafka;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -36,7 +32,6 @@ public class TemplateRunScriptTest {
 
   private static final String TOPIC = "recentchange";
   private static final int COUNT = 600;
-  private static final Path SCRIPT = Path.of("..", "streamy").toAbsolutePath().normalize();
 
   @ClassRule public static final TemporaryFolder TEMP = new TemporaryFolder();
 
@@ -63,14 +58,14 @@ public class TemplateRunScriptTest {
   @Test
   public void theTemplateRunsEndToEndAndWritesExactlyTheLedgersRecords() throws Exception {
     Path output = TEMP.getRoot().toPath().resolve("out");
-    Result run =
+    StreamyCli.Result run =
         runTemplate(
             "bootstrapServers=" + kafka.bootstrapServers(),
             "inputTopic=" + TOPIC,
             "output=" + output,
             "maxRecords=" + COUNT,
             "deadLetterTopic=none");
-    assertEquals("exit code; output:\n" + run.output, 0, run.exitCode);
+    assertEquals("exit code; output:\n" + run.output(), 0, run.exitCode());
 
     Map<String, String> found = new HashMap<>();
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
@@ -104,45 +99,27 @@ public class TemplateRunScriptTest {
   @Test
   public void badParametersAreRefusedBeforeAnythingStarts() throws Exception {
     Path output = TEMP.getRoot().toPath().resolve("refused");
-    Result run =
+    StreamyCli.Result run =
         runTemplate(
             "bootstrapServers=" + kafka.bootstrapServers(),
             "output=" + output,
             "maxRecords=ten",
             "windowSise=1m");
-    assertEquals("exit code; output:\n" + run.output, 2, run.exitCode);
-    assertThat(run.output, containsString("inputTopic"));
-    assertThat(run.output, containsString("maxRecords"));
-    assertThat(run.output, containsString("windowSise"));
-    assertThat(run.output, containsString("windowSize"));
+    assertEquals("exit code; output:\n" + run.output(), 2, run.exitCode());
+    assertThat(run.output(), containsString("inputTopic"));
+    assertThat(run.output(), containsString("maxRecords"));
+    assertThat(run.output(), containsString("windowSise"));
+    assertThat(run.output(), containsString("windowSize"));
     assertFalse("nothing was started, so nothing was written", Files.exists(output));
   }
 
-  private record Result(int exitCode, String output) {}
-
   /** {@code ./streamy template run kafka-to-lakehouse --param p ...} for each {@code p}. */
-  private static Result runTemplate(String... params) throws Exception {
+  private static StreamyCli.Result runTemplate(String... params) throws Exception {
     List<String> args = new ArrayList<>(List.of("template", "run", "kafka-to-lakehouse"));
     for (String param : params) {
       args.add("--param");
       args.add(param);
     }
-    return streamy(args.toArray(new String[0]));
-  }
-
-  private static Result streamy(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
-    command.addAll(List.of(args));
-    Path log = Files.createTempFile(TEMP.getRoot().toPath(), "streamy-", ".log");
-    ProcessBuilder builder =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    // The build that runs this test has built everything the script needs.
-    builder.environment().put("STREAMY_SKIP_BUILD", "1");
-    Process process = builder.start();
-    assertTrue("./streamy finished in time", process.waitFor(5, TimeUnit.MINUTES));
-    return new Result(process.exitValue(), Files.readString(log));
+    return StreamyCli.run(TEMP.getRoot().toPath(), args.toArray(new String[0]));
   }
 }

@@ -1,0 +1,148 @@
+package dev.streamy.runners;
+
+import dev.streamy.pipelines.IngestOptions;
+import dev.streamy.pipelines.Preflight;
+import dev.streamy.pipelines.Settings;
+import dev.streamy.templates.ParameterValidator;
+import dev.streamy.templates.PipelineArgs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import javax.annotation.Nullable;
+
+/**
+ * Submits the ingest pipeline to Flink: the job jar ({@code
+ * runners/flink/target/streamy-flink.jar}, main class {@code FlinkIngest}) runs in a child JVM with
+ * this process's terminal, against the local cluster or {@code --flinkMaster}. What can be checked
+ * here is checked first, before the job jar's JVM starts.
+ */
+final class FlinkSubmit {
+
+  private FlinkSubmit() {}
+
+  /** Whether {@code runner} names the FlinkRunner ({@code flink}, {@code FlinkRunner}). */
+  static boolean isFlink(String runner) {
+    String name = runner.toLowerCase(Locale.ROOT);
+    return name.equals("flink") || name.equals("flinkrunner");
+  }
+
+  /**
+   * Submits a job with {@code pipelineArgs} (without {@code --runner}) to {@code flinkMaster}, or
+   * to the {@code --flinkMaster} among the arguments, or to the local cluster.
+   *
+   * @return the job jar's exit code, or 2 when the arguments are refused here
+   * @throws IllegalArgumentException when there is nothing to submit to, or a check fails
+   */
+  static int submit(List<String> pipelineArgs, @Nullable String flinkMaster)
+      throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>();
+    String master = flinkMaster;
+    for (String arg : pipelineArgs) {
+      if (arg.startsWith("--flinkMaster=") && master == null) {
+        master = arg.substring("--flinkMaster=".length());
+      } else if (!arg.startsWith("--runner=") && !arg.startsWith("--flinkMaster=")) {
+        args.add(arg);
+      }
+    }
+    Path jar = jar();
+    boolean local = master == null;
+    if (local) {
+      Path dir = Checkout.flinkDir();
+      master =
+          LocalFlinkCluster.running(dir)
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "no local Flink cluster is running in "
+                              + dir
+                              + ": start one with ./streamy flink-cluster start, or pass"
+                              + " --flinkMaster=host:port (an existing cluster's REST address)"))
+              .master();
+    }
+    if (!check(args, local)) {
+      return Streamy.USAGE;
+    }
+    List<String> command = javaCommand();
+    command.add("-jar");
+    command.add(jar.toString());
+    command.add("--runner=FlinkRunner");
+    command.add("--flinkMaster=" + master);
+    if (args.stream().noneMatch(a -> a.startsWith("--filesToStage="))) {
+      command.add("--filesToStage=" + jar);
+    }
+    command.addAll(args);
+    return new ProcessBuilder(command).inheritIO().start().waitFor();
+  }
+
+  /** Beam's help for a Flink options interface, as the job jar prints it. */
+  static int help(String optionsInterface) throws IOException, InterruptedException {
+    List<String> command = javaCommand();
+    command.addAll(List.of("-jar", jar().toString(), "--help=" + optionsInterface));
+    return new ProcessBuilder(command).inheritIO().start().waitFor();
+  }
+
+  /**
+   * The checks this JVM can make: streamy's own options (Flink's are the job jar's to check), the
+   * settings, and, for the local cluster, the broker, the topic and the output folder (its
+   * TaskManagers run on this machine, so what holds here holds there).
+   */
+  private static boolean check(List<String> args, boolean local) {
+    Set<String> known = PipelineArgs.knownOptionNames(IngestOptions.class);
+    List<String> ours = new ArrayList<>();
+    for (String arg : args) {
+      int equals = arg.indexOf('=');
+      String name = arg.substring(Math.min(2, arg.length()), equals < 0 ? arg.length() : equals);
+      if (known.contains(name)) {
+        ours.add(arg);
+      }
+    }
+    ParameterValidator.Result result =
+        ParameterValidator.validateOptions(IngestOptions.class, "ingest", ours, Set.of());
+    if (!result.valid()) {
+      result.problems().forEach(problem -> System.err.println("streamy: " + problem));
+      return false;
+    }
+    IngestOptions options = PipelineArgs.parse(IngestOptions.class, ours);
+    Settings settings = Settings.from(options);
+    if (local) {
+      Preflight.checkIngest(settings);
+    }
+    return true;
+  }
+
+  private static Path jar() {
+    Path jar = Checkout.flinkJar();
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalArgumentException(
+          "the Flink job jar "
+              + jar
+              + " is missing: build it with `mvn -q -DskipTests package -pl runners/flink -am`,"
+              + " or let ./streamy build it (it does on first use)");
+    }
+    return jar;
+  }
+
+  /**
+   * {@code java} with this JVM's log level and {@code STREAMY_JAVA_OPTS}, so the job jar's JVM logs
+   * as this one does.
+   */
+  private static List<String> javaCommand() {
+    List<String> command = new ArrayList<>();
+    command.add(LocalProcesses.javaBinary());
+    String opts = System.getenv("STREAMY_JAVA_OPTS");
+    if (opts != null && !opts.isBlank()) {
+      command.addAll(Arrays.asList(opts.trim().split("\\s+")));
+    }
+    command.add(
+        "-D"
+            + Streamy.LOG_LEVEL_PROPERTY
+            + "="
+            + System.getProperty(Streamy.LOG_LEVEL_PROPERTY, "warn"));
+    return command;
+  }
+}

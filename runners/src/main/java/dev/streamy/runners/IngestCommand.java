@@ -1,0 +1,99 @@
+package dev.streamy.runners;
+
+import dev.streamy.pipelines.IngestOptions;
+import dev.streamy.pipelines.Preflight;
+import dev.streamy.pipelines.Settings;
+import dev.streamy.templates.PipelineArgs;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.annotation.Nullable;
+import org.apache.beam.sdk.options.PipelineOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code streamy ingest}: the ingest pipeline against any Kafka, here or as a Flink job. */
+@Command(
+    name = "ingest",
+    description = {
+      "Run the ingest pipeline against any Kafka: on the DirectRunner in this process, or with"
+          + " --runner=flink as a Flink job on the local cluster (streamy flink-cluster start) or"
+          + " on --flinkMaster=host:port.",
+      "The broker, the input topic and the output folder are checked before anything starts.",
+      "e.g. streamy ingest --bootstrapServers=host:9092 --inputTopic=recentchange --output=out"
+          + " --maxRecords=1000"
+    },
+    footer = {
+      "",
+      "On Flink, the job jar also takes Beam's Flink options (--checkpointingInterval,"
+          + " --parallelism, ...): streamy ingest --runner=flink"
+          + " --help=org.apache.beam.runners.flink.FlinkPipelineOptions lists them."
+    })
+final class IngestCommand extends PipelineCommand {
+
+  @Option(
+      names = "--runner",
+      paramLabel = "direct|flink",
+      description = "DirectRunner (default) here, or flink (FlinkRunner) as a Flink job.")
+  @Nullable
+  String runner;
+
+  @Override
+  Class<? extends PipelineOptions> optionsClass() {
+    return IngestOptions.class;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (onFlink() && help != null && !help.isEmpty()) {
+      // Flink's options live in the job jar, not in this JVM: the job jar prints them.
+      return FlinkSubmit.help(help);
+    }
+    return super.call();
+  }
+
+  @Override
+  int run() throws Exception {
+    if (onFlink()) {
+      return FlinkSubmit.submit(args, null);
+    }
+    List<String> given = new ArrayList<>(args);
+    if (runner != null) {
+      given.add("--runner=" + runner);
+    }
+    if (!check(given)) {
+      return Streamy.USAGE;
+    }
+    IngestOptions options = PipelineArgs.parse(IngestOptions.class, DirectRun.userDefaults(given));
+    Settings settings = Settings.from(options);
+    Preflight.checkIngest(settings);
+    IngestRun.runWithProgress(options, settings, System.out);
+    return Streamy.OK;
+  }
+
+  private boolean onFlink() {
+    return runner != null && FlinkSubmit.isFlink(runner);
+  }
+
+  /** What a user's DirectRunner run gets unless the user says otherwise. */
+  static final class DirectRun {
+    private DirectRun() {}
+
+    /**
+     * {@code args} with the DirectRunner's immutability and encodability checks off unless set:
+     * they cost most of its CPU and warn once per coder; tests keep them on.
+     */
+    static List<String> userDefaults(List<String> args) {
+      List<String> out = new ArrayList<>(args);
+      for (String check : List.of("enforceImmutability", "enforceEncodability")) {
+        if (args.stream()
+            .noneMatch(
+                a ->
+                    a.toLowerCase(Locale.ROOT).startsWith("--" + check.toLowerCase(Locale.ROOT)))) {
+          out.add("--" + check + "=false");
+        }
+      }
+      return out;
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package dev.streamy.runners;
+
+import dev.streamy.pipelines.IngestOptions;
+import dev.streamy.pipelines.IngestPipeline;
+import dev.streamy.pipelines.Settings;
+import dev.streamy.templates.PipelineArgs;
+import dev.streamy.transforms.ErrorCode;
+import dev.streamy.transforms.StreamyCounters;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.PipelineResult;
+import org.joda.time.Duration;
+
+/**
+ * The ingest pipeline as the CLI starts it: its settings read and checked, the preflight, and a
+ * DirectRunner run with a progress line and a summary. The one place the CLI uses {@link
+ * IngestPipeline} and its settings.
+ */
+final class IngestRun {
+
+  private IngestRun() {}
+
+  /**
+   * Runs the ingest pipeline on the DirectRunner with a progress line, then prints the summary. The
+   * secrets are taken off {@code options} first: the runner only sees the settings' copy.
+   */
+  static PipelineResult runWithProgress(IngestOptions options, Settings settings, PrintStream out)
+      throws IOException {
+    Path output = Path.of(settings.getOutput()).toAbsolutePath();
+    PipelineArgs.redact(options);
+    options.as(DirectOptions.class).setBlockOnRun(false);
+    long started = System.nanoTime();
+    PipelineResult result = IngestPipeline.run(settings);
+    PipelineResult.State state;
+    do {
+      state = result.waitUntilFinish(Duration.standardSeconds(1));
+      Map<String, Long> counters = IngestPipeline.counters(result);
+      out.printf(
+          Locale.ROOT,
+          "\r  read %,d | valid %,d | duplicates %,d | dead letters %,d | %.0fs   ",
+          counters.getOrDefault(StreamyCounters.RECORDS_READ, 0L),
+          counters.getOrDefault(StreamyCounters.EVENTS_VALID, 0L),
+          counters.getOrDefault(StreamyCounters.DUPLICATES_REMOVED, 0L),
+          StreamyCounters.deadLetters(counters),
+          (System.nanoTime() - started) / 1e9);
+      out.flush();
+    } while (state == null || !state.isTerminal());
+    out.println();
+    double seconds = (System.nanoTime() - started) / 1e9;
+    if (state != PipelineResult.State.DONE) {
+      throw new IllegalStateException("The pipeline ended " + state);
+    }
+    printSummary(IngestPipeline.counters(result), output, seconds, out);
+    if (settings.getSink().writesIceberg()) {
+      printIcebergTables(settings, out);
+    }
+    return result;
+  }
+
+  /** Snapshots and rows of each table, read back through the Iceberg catalog itself. */
+  private static void printIcebergTables(Settings settings, PrintStream out) {
+    org.apache.iceberg.catalog.Catalog catalog =
+        settings.getIcebergCatalog().toBeamConfig().catalog();
+    for (String name :
+        List.of(
+            IngestPipeline.EVENTS_TABLE,
+            IngestPipeline.AGGREGATES_TABLE,
+            IngestPipeline.DEAD_LETTERS_TABLE)) {
+      org.apache.iceberg.Table table =
+          catalog.loadTable(
+              org.apache.iceberg.catalog.TableIdentifier.of(settings.getIcebergNamespace(), name));
+      int snapshots = 0;
+      for (org.apache.iceberg.Snapshot ignored : table.snapshots()) {
+        snapshots++;
+      }
+      String rows =
+          table.currentSnapshot() == null
+              ? "0"
+              : table.currentSnapshot().summary().getOrDefault("total-records", "?");
+      out.printf(
+          Locale.ROOT,
+          "  iceberg %-22s %s rows, %d snapshots, at %s%n",
+          settings.getIcebergNamespace() + "." + name,
+          rows,
+          snapshots,
+          table.location());
+    }
+  }
+
+  private static void printSummary(
+      Map<String, Long> counters, Path output, double seconds, PrintStream out) throws IOException {
+    long read = counters.getOrDefault(StreamyCounters.RECORDS_READ, 0L);
+    out.println("streamy summary");
+    out.printf(Locale.ROOT, "  records read        %,d%n", read);
+    out.printf(
+        Locale.ROOT,
+        "  valid events        %,d%n",
+        counters.getOrDefault(StreamyCounters.EVENTS_VALID, 0L));
+    out.printf(
+        Locale.ROOT,
+        "  duplicates removed  %,d%n",
+        counters.getOrDefault(StreamyCounters.DUPLICATES_REMOVED, 0L));
+    out.printf(
+        Locale.ROOT,
+        "  events windowed     %,d%n",
+        counters.getOrDefault(StreamyCounters.EVENTS_WINDOWED, 0L));
+    out.printf(Locale.ROOT, "  dead letters        %,d%n", StreamyCounters.deadLetters(counters));
+    Map<String, Long> byCode = new java.util.TreeMap<>();
+    StreamyCounters.deadLettersByCode(counters)
+        .forEach((ErrorCode code, Long value) -> byCode.put(code.name(), value));
+    byCode.forEach(
+        (code, value) -> {
+          if (value > 0) {
+            out.printf(Locale.ROOT, "    %-18s %,d%n", code, value);
+          }
+        });
+    for (String part : List.of("events", "aggregates", "dead-letters")) {
+      List<Path> files = parquetFiles(output.resolve(part));
+      long bytes = 0;
+      for (Path file : files) {
+        bytes += Files.size(file);
+      }
+      long windows =
+          files.stream().map(f -> windowOf(f.getFileName().toString())).distinct().count();
+      out.printf(
+          Locale.ROOT,
+          "  %-13s %,5d Parquet files, %,d windows, %,d KiB in %s%n",
+          part,
+          files.size(),
+          windows,
+          bytes / 1024,
+          output.resolve(part));
+    }
+    out.printf(
+        Locale.ROOT,
+        "  throughput          %,.0f records/s (%.1f s, DirectRunner)%n",
+        read / seconds,
+        seconds);
+  }
+
+  static List<Path> parquetFiles(Path folder) throws IOException {
+    if (!Files.isDirectory(folder)) {
+      return List.of();
+    }
+    try (Stream<Path> all = Files.walk(folder)) {
+      return all.filter(p -> p.toString().endsWith(".parquet"))
+          .filter(p -> !p.toString().contains("/."))
+          .sorted()
+          .collect(Collectors.toList());
+    }
+  }
+
+  private static final Pattern WINDOW_IN_NAME =
+      Pattern.compile("-(\\d{8}T[0-9.]+Z-\\d{8}T[0-9.]+Z)-pane-");
+
+  /** The window part of a file name, {@code <prefix>-<start>-<end>-pane-...}. */
+  private static String windowOf(String fileName) {
+    Matcher window = WINDOW_IN_NAME.matcher(fileName);
+    return window.find() ? window.group(1) : fileName;
+  }
+}
