@@ -30,10 +30,13 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  */
 public final class Preflight {
 
-  /** How long a check waits for the broker, in all. */
-  static final Duration TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * How long a check waits for the broker, in all: a broker answers in well under a second, but a
+   * busy machine (or a client logging at DEBUG) can take a few.
+   */
+  static final Duration TIMEOUT = Duration.ofSeconds(8);
 
-  private static final int CONNECT_TIMEOUT_MS = 2_000;
+  private static final int CONNECT_TIMEOUT_MS = 3_000;
   private static final Pattern URI_SCHEME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*://.*");
   private static final List<String> VIRTUAL_FILE_SYSTEMS = List.of("/proc", "/sys", "/dev");
 
@@ -272,8 +275,8 @@ public final class Preflight {
     int timeout = (int) TIMEOUT.toMillis();
     props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout);
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout);
-    props.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, 2_000L);
-    props.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, 2_000L);
+    props.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MS_CONFIG, 3_000L);
+    props.put(AdminClientConfig.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, 3_000L);
     props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000L);
     return props;
   }

@@ -55,9 +55,7 @@ public final class LocalFlinkCluster {
   private static final String RESULT_PREFIX = "BASH_JAVA_UTILS_EXEC_RESULT:";
   private static final Duration REGISTER_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
-  private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(120);
   private static final Pattern RUNTIME_JAR = Pattern.compile("^flink-runtime-(.+)\\.jar$");
-  private static final Pattern TASK_MANAGER_PID = Pattern.compile("^taskmanager-(\\d+)\\.pid$");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
@@ -191,7 +189,7 @@ public final class LocalFlinkCluster {
     long started = System.nanoTime();
     Files.createDirectories(dir);
     try (Lock lock = lock(dir)) {
-      Layout layout = Layout.of(dir);
+      FlinkClusterFolder layout = FlinkClusterFolder.of(dir);
       if (layout.jobManager().isPresent()) {
         throw new IllegalArgumentException(
             "a Flink cluster already runs in "
@@ -283,7 +281,7 @@ public final class LocalFlinkCluster {
   /** The cluster running in {@code dir}, if its JobManager runs. */
   public static Optional<LocalFlinkCluster> running(Path dir) {
     Path absolute = dir.toAbsolutePath().normalize();
-    Layout layout = Layout.of(absolute);
+    FlinkClusterFolder layout = FlinkClusterFolder.of(absolute);
     if (layout.jobManager().isEmpty() || layout.restPort() == null) {
       return Optional.empty();
     }
@@ -303,7 +301,7 @@ public final class LocalFlinkCluster {
       return 0;
     }
     try (Lock lock = lock(absolute)) {
-      Layout layout = Layout.of(absolute);
+      FlinkClusterFolder layout = FlinkClusterFolder.of(absolute);
       Map<String, ProcessHandle> running = new TreeMap<>();
       layout.jobManager().ifPresent(p -> running.put("jobmanager", p));
       layout.taskManagers().forEach((k, p) -> running.put("taskmanager-" + k, p));
@@ -338,7 +336,7 @@ public final class LocalFlinkCluster {
    */
   public static int status(Path dir, PrintStream out) {
     Path absolute = dir.toAbsolutePath().normalize();
-    Layout layout = Layout.of(absolute);
+    FlinkClusterFolder layout = FlinkClusterFolder.of(absolute);
     out.println("Flink cluster in " + absolute);
     Optional<Long> jobManagerPid = layout.pid("jobmanager.pid");
     Optional<ProcessHandle> jobManager = layout.jobManager();
@@ -393,7 +391,7 @@ public final class LocalFlinkCluster {
    */
   public static int flink(Path dir, List<String> args) throws IOException, InterruptedException {
     Path absolute = dir.toAbsolutePath().normalize();
-    Layout layout = Layout.of(absolute);
+    FlinkClusterFolder layout = FlinkClusterFolder.of(absolute);
     if (!Files.isRegularFile(layout.config())) {
       throw new IllegalArgumentException(
           "no cluster configuration in "
@@ -437,7 +435,9 @@ public final class LocalFlinkCluster {
   /** The live TaskManager processes by resource id ({@code taskmanager-<k>}). */
   public Map<String, ProcessHandle> taskManagers() {
     Map<String, ProcessHandle> processes = new TreeMap<>();
-    Layout.of(dir).taskManagers().forEach((k, p) -> processes.put("taskmanager-" + k, p));
+    FlinkClusterFolder.of(dir)
+        .taskManagers()
+        .forEach((k, p) -> processes.put("taskmanager-" + k, p));
     return processes;
   }
 
@@ -449,7 +449,7 @@ public final class LocalFlinkCluster {
    */
   public String addTaskManager(PrintStream out) throws IOException {
     try (Lock lock = lock(dir)) {
-      Layout layout = Layout.of(dir);
+      FlinkClusterFolder layout = FlinkClusterFolder.of(dir);
       ProcessHandle jobManager =
           layout
               .jobManager()
@@ -530,12 +530,13 @@ public final class LocalFlinkCluster {
     String name = "taskmanager-" + k;
     ProcessHandle process = launch(name, TM_CLASS, jvm, program);
     out.printf(
-        "TaskManager %d: pid %d, log %s%n", k, process.pid(), Layout.of(dir).log(name + ".log"));
+        "TaskManager %d: pid %d, log %s%n",
+        k, process.pid(), FlinkClusterFolder.of(dir).log(name + ".log"));
     return watched(name, process);
   }
 
   private LocalProcesses.Watched watched(String name, ProcessHandle process) {
-    Layout layout = Layout.of(dir);
+    FlinkClusterFolder layout = FlinkClusterFolder.of(dir);
     return LocalProcesses.Watched.of(
         name, process, List.of(layout.log(name + ".log"), layout.log(name + ".out")));
   }
@@ -546,7 +547,7 @@ public final class LocalFlinkCluster {
    */
   private ProcessHandle launch(
       String name, String mainClass, List<String> jvm, List<String> program) throws IOException {
-    Layout layout = Layout.of(dir);
+    FlinkClusterFolder layout = FlinkClusterFolder.of(dir);
     List<String> command = new ArrayList<>();
     command.add(LocalProcesses.javaBinary());
     command.add("-XX:+IgnoreUnrecognizedVMOptions");
@@ -582,7 +583,7 @@ public final class LocalFlinkCluster {
    * key=value} settings.
    */
   private List<String> resourceParameters(String command) throws IOException {
-    Layout layout = Layout.of(dir);
+    FlinkClusterFolder layout = FlinkClusterFolder.of(dir);
     Path output = Files.createTempFile(layout.tmp(), "bash-java-utils-", ".out");
     try {
       Process process =
@@ -697,12 +698,18 @@ public final class LocalFlinkCluster {
   }
 
   private static void copyResource(String name, Path conf) throws IOException {
-    try (InputStream in = LocalFlinkCluster.class.getResourceAsStream("flink-cluster/" + name)) {
-      if (in == null) {
-        throw new IllegalStateException("resource flink-cluster/" + name + " is missing");
-      }
+    try (InputStream in = resource(name)) {
       Files.copy(in, conf.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
+  }
+
+  /** A file of {@code resources/dev/streamy/runners/flink-cluster/}. */
+  private static InputStream resource(String name) {
+    InputStream in = LocalFlinkCluster.class.getResourceAsStream("flink-cluster/" + name);
+    if (in == null) {
+      throw new IllegalStateException("resource flink-cluster/" + name + " is missing");
+    }
+    return in;
   }
 
   private static String plural(int n, String word) {
@@ -713,187 +720,35 @@ public final class LocalFlinkCluster {
     return "'" + value.replace("'", "''") + "'";
   }
 
+  /** The {@code config.yaml} resource with this cluster's ports, sizes and folders filled in. */
   private static String configYaml(
-      Path dir, String version, int restPort, int rpcPort, Config config) {
-    return String.join(
-        "\n",
-        "# Generated by streamy (LocalFlinkCluster) on every `start`; edits here are lost at the",
-        "# next start. Flink "
-            + version
-            + " standalone session cluster in "
-            + dir
-            + ", on localhost.",
-        "",
-        "# JobManager: RPC on a free port (TaskManagers and the CLI read it from here).",
-        "jobmanager.rpc.address: localhost",
-        "jobmanager.rpc.port: " + rpcPort,
-        "jobmanager.bind-host: localhost",
-        "jobmanager.memory.process.size: " + config.jobManagerMemory(),
-        "jobmanager.execution.failover-strategy: region",
-        "# Blob server: any free port (TaskManagers learn it over RPC).",
-        "blob.server.port: '0'",
-        "",
-        "# TaskManagers: RPC and data ports any free ones.",
-        "taskmanager.host: localhost",
-        "taskmanager.bind-host: localhost",
-        "taskmanager.rpc.port: '0'",
-        "taskmanager.data.port: 0",
-        "taskmanager.numberOfTaskSlots: " + config.slots(),
-        "taskmanager.memory.process.size: " + config.taskManagerMemory(),
-        "parallelism.default: 1",
-        "",
-        "# REST API and web UI (flink-runtime-web is on the classpath).",
-        "rest.address: localhost",
-        "rest.bind-address: localhost",
-        "rest.port: " + restPort,
-        "web.submit.enable: true",
-        "web.cancel.enable: true",
-        "web.tmpdir: " + yamlString(dir.resolve("tmp").toString()),
-        "io.tmp.dirs: " + yamlString(dir.resolve("tmp").toString()),
-        "",
-        "# Fault tolerance: checkpoints and savepoints in this folder, kept when a job is cancelled.",
-        "state.checkpoints.dir: " + yamlString("file://" + dir.resolve("checkpoints")),
-        "state.savepoints.dir: " + yamlString("file://" + dir.resolve("savepoints")),
-        "execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION",
-        "# Restart after a failure, for as long as failures stay rare: a job that fails more than 10",
-        "# times in 5 minutes is crash-looping and is failed for good (fixed-delay would count",
-        "# failures over the job's whole life, so a long-running job would run out of attempts).",
-        "restart-strategy.type: failure-rate",
-        "restart-strategy.failure-rate.max-failures-per-interval: 10",
-        "restart-strategy.failure-rate.failure-rate-interval: 5 min",
-        "restart-strategy.failure-rate.delay: 2 s",
-        "",
-        "# A TaskManager that died (even kill -9) is noticed within ~15 s (default 50 s); usually",
-        "# sooner, when RPCs to it fail (heartbeat.rpc-failure-threshold, default 2).",
-        "heartbeat.interval: 2000",
-        "heartbeat.timeout: 15000",
-        "# TaskManagers start alongside the JobManager; retry reaching it every 1 s, not 10 s.",
-        "cluster.registration.error-delay: 1000",
-        "",
-        "# classloader.resolve-order stays at Flink's default, child-first.",
-        "",
-        "# The Java 17 flags of flink-dist's config.yaml. Only scripts read this key: streamy",
-        "# passes the same flags to every JVM it starts.",
-        "env.java.opts.all: " + String.join(" ", JAVA17_OPTS),
-        "");
-  }
-
-  /** The files of a cluster folder, and the processes its pid files name. */
-  @AutoValue
-  abstract static class Layout {
-    abstract Path dir();
-
-    static Layout of(Path dir) {
-      return new AutoValue_LocalFlinkCluster_Layout(dir);
+      Path dir, String version, int restPort, int rpcPort, Config config) throws IOException {
+    Map<String, String> values =
+        Map.ofEntries(
+            Map.entry("version", version),
+            Map.entry("dir", dir.toString()),
+            Map.entry("rpcPort", Integer.toString(rpcPort)),
+            Map.entry("restPort", Integer.toString(restPort)),
+            Map.entry("slots", Integer.toString(config.slots())),
+            Map.entry("jobManagerMemory", config.jobManagerMemory()),
+            Map.entry("taskManagerMemory", config.taskManagerMemory()),
+            Map.entry("tmpDir", yamlString(dir.resolve("tmp").toString())),
+            Map.entry("checkpointsDir", yamlString("file://" + dir.resolve("checkpoints"))),
+            Map.entry("savepointsDir", yamlString("file://" + dir.resolve("savepoints"))),
+            Map.entry("javaOpts", String.join(" ", JAVA17_OPTS)));
+    String text;
+    try (InputStream in = resource("config.yaml")) {
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
-
-    Path conf() {
-      return dir().resolve("conf");
-    }
-
-    Path config() {
-      return conf().resolve("config.yaml");
-    }
-
-    Path pids() {
-      return dir().resolve("pids");
-    }
-
-    Path tmp() {
-      return dir().resolve("tmp");
-    }
-
-    Path log(String name) {
-      return dir().resolve("log").resolve(name);
-    }
-
-    /** The jars the cluster was started from; the checkout's when not recorded. */
-    Path lib() {
-      try {
-        return Path.of(Files.readString(dir().resolve("lib-dir"), StandardCharsets.UTF_8).trim());
-      } catch (IOException e) {
-        return Checkout.flinkLib();
+    Matcher placeholder = Pattern.compile("\\$\\{(\\w+)}").matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (placeholder.find()) {
+      String value = values.get(placeholder.group(1));
+      if (value == null) {
+        throw new IllegalStateException("config.yaml: no value for " + placeholder.group());
       }
+      placeholder.appendReplacement(out, Matcher.quoteReplacement(value));
     }
-
-    @Nullable
-    Integer restPort() {
-      try {
-        return Integer.valueOf(
-            Files.readString(dir().resolve("rest-port"), StandardCharsets.UTF_8).trim());
-      } catch (IOException | NumberFormatException e) {
-        return null;
-      }
-    }
-
-    Optional<Long> pid(String file) {
-      try {
-        return Optional.of(
-            Long.valueOf(Files.readString(pids().resolve(file), StandardCharsets.UTF_8).trim()));
-      } catch (IOException | NumberFormatException e) {
-        return Optional.empty();
-      }
-    }
-
-    Optional<ProcessHandle> jobManager() {
-      return pid("jobmanager.pid").flatMap(this::clusterProcess);
-    }
-
-    /** The pid of each TaskManager pid file, by its number k. */
-    Map<Integer, Long> taskManagerPids() {
-      Map<Integer, Long> pids = new TreeMap<>();
-      if (!Files.isDirectory(pids())) {
-        return pids;
-      }
-      try (Stream<Path> files = Files.list(pids())) {
-        for (Path file : (Iterable<Path>) files::iterator) {
-          Matcher name = TASK_MANAGER_PID.matcher(file.getFileName().toString());
-          if (name.matches()) {
-            pid(file.getFileName().toString())
-                .ifPresent(pid -> pids.put(Integer.valueOf(name.group(1)), pid));
-          }
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      return pids;
-    }
-
-    /** The running TaskManagers, by their number k. */
-    Map<Integer, ProcessHandle> taskManagers() {
-      Map<Integer, ProcessHandle> running = new TreeMap<>();
-      taskManagerPids().forEach((k, pid) -> clusterProcess(pid).ifPresent(p -> running.put(k, p)));
-      return running;
-    }
-
-    /**
-     * The process {@code pid} when it runs and is a Flink JVM of this folder (its command line
-     * names this folder's conf), so that a recycled pid is never reported or stopped.
-     */
-    Optional<ProcessHandle> clusterProcess(long pid) {
-      return ProcessHandle.of(pid)
-          .filter(LocalProcesses::isRunning)
-          .filter(
-              p -> {
-                List<String> args = Arrays.asList(p.info().arguments().orElse(new String[0]));
-                int at = args.indexOf("--configDir");
-                return at >= 0
-                    && at + 1 < args.size()
-                    && args.get(at + 1).equals(conf().toString());
-              });
-    }
-
-    void clearPids() throws IOException {
-      if (Files.isDirectory(pids())) {
-        try (Stream<Path> files = Files.list(pids())) {
-          for (Path file : (Iterable<Path>) files::iterator) {
-            if (file.toString().endsWith(".pid")) {
-              Files.deleteIfExists(file);
-            }
-          }
-        }
-      }
-      Files.deleteIfExists(dir().resolve("rest-port"));
-    }
+    return placeholder.appendTail(out).toString();
   }
 }

@@ -100,16 +100,16 @@ public class LocalProcessesTest {
       Path pidFile = temp.getRoot().toPath().resolve("sleep.pid");
       LocalProcesses.writePid(pidFile, detached.pid());
       assertEquals(detached.pid(), LocalProcesses.readPid(pidFile).orElseThrow().pid());
-      // setsid makes the session once it runs; until then the child is still this JVM's.
+      // The pid this JVM holds becomes sleep itself (setsid does not fork another process), in a
+      // session and a process group of its own.
       String pid = Long.toString(detached.pid());
       LocalProcesses.await(
-          "for the process to lead a session of its own",
+          "for setsid to exec sleep",
           Duration.ofSeconds(10),
           List.of(LocalProcesses.Watched.of("sleep", detached.toHandle(), List.of())),
-          () -> statFields(detached.pid())[3].equals(pid));
+          () -> detached.toHandle().info().command().orElse("").endsWith("/sleep"));
+      assertEquals("its own session leader", pid, statFields(detached.pid())[3]);
       assertEquals("in a process group of its own", pid, statFields(detached.pid())[2]);
-      // The pid this JVM holds became sleep itself: setsid did not fork another process.
-      assertThat(detached.toHandle().info().command().orElse(""), containsString("sleep"));
     } finally {
       LocalProcesses.stop(List.of(detached.toHandle()), Duration.ofSeconds(10));
     }
