@@ -59,7 +59,10 @@ final class DemoCommand extends PipelineCommand {
     }
     options.setInputTopic(topic);
     options.setOutput(output.toString());
-    Settings.from(options); // a bad option fails now, before a broker starts
+    // A bad option fails now, before a broker starts; the broker's address is the demo's own, set
+    // below once it runs, so a stand-in takes its place for this check.
+    options.setBootstrapServers("127.0.0.1:9092");
+    Settings.from(options);
     clearEarlierDemoOutput(output);
     Files.createDirectories(output);
     System.out.println("streamy demo: starting a local Kafka broker...");
