@@ -1,0 +1,183 @@
+package dev.streamy.benchmarks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.streamy.runners.LocalFlinkCluster;
+import dev.streamy.transforms.StreamyCounters;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+
+/**
+ * The local Flink session cluster the Flink contestants run on, started and stopped through {@code
+ * ./streamy flink-cluster} in a folder of the harness's own: its JobManager and TaskManager pids
+ * (for CPU and memory from {@code /proc}) and its jobs and counters (from the REST API).
+ */
+final class BenchCluster implements AutoCloseable {
+
+  private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(5);
+
+  private final Streamy streamy;
+  private final Path dir;
+  private final LocalFlinkCluster cluster;
+  private final Thread shutdownHook;
+
+  private BenchCluster(Streamy streamy, Path dir, LocalFlinkCluster cluster) {
+    this.streamy = streamy;
+    this.dir = dir;
+    this.cluster = cluster;
+    // The cluster's JVMs are detached: an interrupted harness must not leave them running.
+    this.shutdownHook = new Thread(this::stopNow, "bench-flink-cluster-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  private void stopNow() {
+    try {
+      LocalFlinkCluster.stop(dir, System.out);
+    } catch (IOException | RuntimeException e) {
+      System.err.println("bench: could not stop the Flink cluster in " + dir + ": " + e);
+    }
+  }
+
+  /** Starts the cluster in {@code dir} with {@code ./streamy flink-cluster start}. */
+  static BenchCluster start(Streamy streamy, Path dir, Path log)
+      throws IOException, InterruptedException {
+    int exit = streamy.run(List.of("flink-cluster", "start", "--dir=" + dir), log, COMMAND_TIMEOUT);
+    Optional<LocalFlinkCluster> running = LocalFlinkCluster.running(dir);
+    if (exit != 0 || running.isEmpty()) {
+      throw new IllegalStateException(
+          "./streamy flink-cluster start failed (exit " + exit + "); see " + log);
+    }
+    return new BenchCluster(streamy, dir, running.get());
+  }
+
+  String restUrl() {
+    return cluster.restUrl();
+  }
+
+  /** The pids of the JobManager and every TaskManager, from the cluster's pid files. */
+  List<Long> pids() throws IOException {
+    List<Long> pids = new ArrayList<>();
+    Path folder = dir.resolve("pids");
+    try (Stream<Path> files = Files.list(folder)) {
+      for (Path file : (Iterable<Path>) files.sorted()::iterator) {
+        if (file.getFileName().toString().endsWith(".pid")) {
+          pids.add(Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim()));
+        }
+      }
+    }
+    return pids;
+  }
+
+  /**
+   * CPU seconds used so far by the cluster's running JVMs together (a JVM that died takes its
+   * seconds with it; the run it died in fails its check anyway).
+   */
+  double cpuSeconds() throws IOException {
+    double total = 0;
+    for (long pid : pids()) {
+      OptionalDouble cpu = ProcStat.cpuSeconds(pid);
+      total += cpu.orElse(0);
+    }
+    return total;
+  }
+
+  /**
+   * Resets the cluster JVMs' peak memory so the next {@link #peakRssKib} is one run's.
+   *
+   * @return whether every JVM's peak could be reset
+   */
+  boolean resetPeakRss() throws IOException {
+    boolean all = true;
+    for (long pid : pids()) {
+      all &= ProcStat.resetPeakRss(pid);
+    }
+    return all;
+  }
+
+  /** The peak resident memory of the cluster's JVMs, added up, in KiB. */
+  long peakRssKib() throws IOException {
+    long total = 0;
+    for (long pid : pids()) {
+      OptionalLong rss = ProcStat.peakRssKib(pid);
+      total += rss.orElse(0);
+    }
+    return total;
+  }
+
+  /** The id of the job called {@code name}, if the cluster has one. */
+  Optional<String> jobNamed(String name) throws IOException {
+    for (JsonNode job : cluster.get("/jobs/overview").path("jobs")) {
+      if (job.path("name").asText().equals(name)) {
+        return Optional.of(job.path("jid").asText());
+      }
+    }
+    return Optional.empty();
+  }
+
+  String state(String jobId) throws IOException {
+    return cluster.get("/jobs/" + jobId).path("state").asText();
+  }
+
+  /** streamy's counters of the job, as the JobManager's last metric snapshot has them. */
+  Map<String, Long> counters(String jobId) throws IOException {
+    Map<String, Long> counters = FlinkCounters.none();
+    for (JsonNode vertex : cluster.get("/jobs/" + jobId).path("vertices")) {
+      String metrics =
+          "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/subtasks/metrics";
+      List<String> names = new ArrayList<>();
+      for (JsonNode metric : cluster.get(metrics)) {
+        String id = metric.path("id").asText();
+        if (FlinkCounters.isCounter(id, StreamyCounters.NAMESPACE)) {
+          names.add(id);
+        }
+      }
+      if (!names.isEmpty()) {
+        FlinkCounters.add(
+            cluster.get(
+                metrics
+                    + "?agg=sum&get="
+                    + URLEncoder.encode(String.join(",", names), StandardCharsets.UTF_8)),
+            StreamyCounters.NAMESPACE,
+            counters);
+      }
+    }
+    return counters;
+  }
+
+  /** Cancels the job and waits until Flink reports it cancelled (or ended otherwise). */
+  void cancel(String jobId) throws IOException, InterruptedException {
+    cluster.cancel(jobId);
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (System.nanoTime() < deadline) {
+      String state = state(jobId);
+      if (List.of("CANCELED", "FAILED", "FINISHED").contains(state)) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("job " + jobId + " did not stop within a minute of cancel");
+  }
+
+  /** Stops every JVM of the cluster with {@code ./streamy flink-cluster stop}. */
+  @Override
+  public void close() throws IOException, InterruptedException {
+    Path log = dir.resolve("log").resolve("bench-stop.log");
+    Files.createDirectories(log.getParent());
+    streamy.run(List.of("flink-cluster", "stop", "--dir=" + dir), log, COMMAND_TIMEOUT);
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // shutting down already; the hook stops nothing that still runs
+    }
+  }
+}
