@@ -1,14 +1,19 @@
 package dev.streamy.transforms;
 
 import com.google.auto.value.AutoValue;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.Serializable;
 import java.util.HashSet;
 import java.util.Set;
 import javax.annotation.Nullable;
+import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.Combine;
@@ -18,6 +23,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.util.VarInt;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
@@ -55,6 +61,15 @@ public abstract class AggregateEvents extends PTransform<PCollection<Row>, PColl
     return keys.build();
   }
 
+  /** The columns the metrics read: only these travel from the events into the combine. */
+  private static Schema inputSchema(Schema events, Contract.Aggregation spec) {
+    Schema.Builder inputs = Schema.builder();
+    for (String column : spec.metricColumns()) {
+      inputs.addField(events.getField(column));
+    }
+    return inputs.build();
+  }
+
   private static Schema outputSchema(Schema events, Contract.Aggregation spec) {
     Schema.Builder schema =
         Schema.builder()
@@ -83,29 +98,37 @@ public abstract class AggregateEvents extends PTransform<PCollection<Row>, PColl
     Schema eventSchema = events.getSchema();
     Contract.Aggregation spec = getSpec();
     Schema keys = keySchema(eventSchema, spec);
+    Schema inputs = inputSchema(eventSchema, spec);
     Schema output = outputSchema(eventSchema, spec);
     return events
-        .apply("KeyByGroup", ParDo.of(new KeyByGroupFn(keys)))
-        .setCoder(KvCoder.of(SchemaCoder.of(keys), SchemaCoder.of(eventSchema)))
+        .apply("KeyByGroup", ParDo.of(new KeyByGroupFn(keys, inputs)))
+        .setCoder(KvCoder.of(SchemaCoder.of(keys), SchemaCoder.of(inputs)))
         .apply("ComputeMetrics", Combine.perKey(new MetricsFn(spec)))
         .apply("ToAggregateRow", ParDo.of(new ToRowFn(output, spec)))
         .setRowSchema(output);
   }
 
+  /** Each event as its group key and the few columns the metrics read. */
   private static final class KeyByGroupFn extends DoFn<Row, KV<Row, Row>> {
     private final Schema keys;
+    private final Schema inputs;
 
-    KeyByGroupFn(Schema keys) {
+    KeyByGroupFn(Schema keys, Schema inputs) {
       this.keys = keys;
+      this.inputs = inputs;
     }
 
     @ProcessElement
     public void process(@Element Row event, OutputReceiver<KV<Row, Row>> out) {
-      Row.Builder key = Row.withSchema(keys);
-      for (Schema.Field field : keys.getFields()) {
-        key.addValue(event.getValue(field.getName()));
+      out.output(KV.of(project(event, keys), project(event, inputs)));
+    }
+
+    private static Row project(Row event, Schema schema) {
+      Row.Builder row = Row.withSchema(schema);
+      for (Schema.Field field : schema.getFields()) {
+        row.addValue(event.getValue(field.getName()));
       }
-      out.output(KV.of(key.build(), event));
+      return row.build();
     }
   }
 
@@ -200,12 +223,54 @@ public abstract class AggregateEvents extends PTransform<PCollection<Row>, PColl
 
     @Override
     public Coder<Metrics> getAccumulatorCoder(CoderRegistry registry, Coder<Row> inputCoder) {
-      return SerializableCoder.of(Metrics.class);
+      return MetricsCoder.INSTANCE;
     }
 
     @Override
     public Coder<Metrics> getDefaultOutputCoder(CoderRegistry registry, Coder<Row> inputCoder) {
-      return SerializableCoder.of(Metrics.class);
+      return MetricsCoder.INSTANCE;
+    }
+  }
+
+  /**
+   * Metrics as numbers and the distinct values, without Java serialization: runners encode an
+   * accumulator per key and bundle when they combine before a shuffle.
+   */
+  static final class MetricsCoder extends AtomicCoder<Metrics> {
+    static final MetricsCoder INSTANCE = new MetricsCoder();
+    private static final StringUtf8Coder STRINGS = StringUtf8Coder.of();
+
+    @Override
+    public void encode(Metrics metrics, OutputStream out) throws IOException {
+      VarInt.encode(metrics.events, out);
+      VarInt.encode(metrics.flagged, out);
+      VarInt.encode(metrics.distinct.size(), out);
+      for (String value : metrics.distinct) {
+        STRINGS.encode(value, out);
+      }
+      VarInt.encode(metrics.deltaSum, out);
+      out.write(metrics.deltaMax == null ? 0 : 1);
+      if (metrics.deltaMax != null) {
+        VarInt.encode(metrics.deltaMax, out);
+      }
+    }
+
+    @Override
+    public Metrics decode(InputStream in) throws IOException {
+      Metrics metrics = new Metrics();
+      metrics.events = VarInt.decodeLong(in);
+      metrics.flagged = VarInt.decodeLong(in);
+      int distinct = VarInt.decodeInt(in);
+      for (int i = 0; i < distinct; i++) {
+        metrics.distinct.add(STRINGS.decode(in));
+      }
+      metrics.deltaSum = VarInt.decodeLong(in);
+      int hasMax = in.read();
+      if (hasMax < 0) {
+        throw new CoderException("truncated metrics");
+      }
+      metrics.deltaMax = hasMax == 1 ? VarInt.decodeLong(in) : null;
+      return metrics;
     }
   }
 

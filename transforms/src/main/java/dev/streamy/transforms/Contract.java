@@ -368,6 +368,17 @@ public abstract class Contract implements Serializable {
 
     public abstract @Nullable String getDeltaOld();
 
+    /** The columns the metrics read, each once, in the order of the spec. */
+    List<String> metricColumns() {
+      java.util.LinkedHashSet<String> columns = new java.util.LinkedHashSet<>();
+      for (String c : Arrays.asList(getCountTrue(), getDistinct(), getDeltaNew(), getDeltaOld())) {
+        if (c != null) {
+          columns.add(c);
+        }
+      }
+      return List.copyOf(columns);
+    }
+
     List<String> referencedColumns() {
       List<String> all = new ArrayList<>(getGroupKeys());
       for (String c : Arrays.asList(getCountTrue(), getDistinct(), getDeltaNew(), getDeltaOld())) {
