@@ -4,8 +4,8 @@ import com.google.auto.value.AutoValue;
 import java.io.Serializable;
 import java.util.List;
 import javax.annotation.Nullable;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.schemas.AutoValueSchema;
-import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.schemas.annotations.DefaultSchema;
 import org.apache.beam.sdk.schemas.annotations.SchemaCreate;
 import org.apache.beam.sdk.schemas.annotations.SchemaFieldNumber;
@@ -44,9 +44,11 @@ public abstract class SourceRecord implements Serializable {
     return create(topic, partition, offset, new Instant(0), null, value, List.of());
   }
 
-  /** The coder of source records: Beam's schema coder, as every stage sets it. */
-  public static SchemaCoder<SourceRecord> coder() {
-    return SchemaCoders.of(SourceRecord.class);
+  /**
+   * The coder of source records, as every stage sets it: compact, see {@link SourceRecordCoder}.
+   */
+  public static Coder<SourceRecord> coder() {
+    return SourceRecordCoder.of();
   }
 
   @SchemaFieldNumber("0")
