@@ -1,6 +1,5 @@
 package dev.streamy.pipelines;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.google.auto.value.AutoValue;
 import dev.streamy.io.IcebergCatalogSettings;
 import dev.streamy.io.ReadKafkaRecords;
@@ -8,13 +7,13 @@ import dev.streamy.io.WriteDeadLetters;
 import dev.streamy.io.WriteIceberg;
 import dev.streamy.io.WriteParquet;
 import dev.streamy.transforms.AggregateEvents;
+import dev.streamy.transforms.CheckEvents;
 import dev.streamy.transforms.Contract;
 import dev.streamy.transforms.DeadLetter;
 import dev.streamy.transforms.DeduplicateEvents;
 import dev.streamy.transforms.ParseEvents;
 import dev.streamy.transforms.SourceRecord;
 import dev.streamy.transforms.StreamyCounters;
-import dev.streamy.transforms.ValidateEvents;
 import dev.streamy.transforms.WindowEvents;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -113,14 +112,14 @@ public final class IngestPipeline {
    */
   public static Outputs ingest(PCollection<SourceRecord> records, Settings settings) {
     Contract contract = settings.getContract();
-    WithFailures.Result<PCollection<KV<SourceRecord, JsonNode>>, DeadLetter> parsed =
-        records.apply(
-            "ParseEvents",
-            ParseEvents.withLimits(settings.getMaxRecordBytes(), settings.getMaxJsonDepth()));
+    // Parse and validate in one step, so that no runner ever encodes the JSON tree in between.
     WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter> validated =
-        parsed
-            .output()
-            .apply("ValidateEvents", ValidateEvents.of(contract, settings.getMaxFutureSkew()));
+        records.apply(
+            "CheckEvents",
+            CheckEvents.of(
+                ParseEvents.withLimits(settings.getMaxRecordBytes(), settings.getMaxJsonDepth()),
+                contract,
+                settings.getMaxFutureSkew()));
     PCollection<KV<SourceRecord, Row>> unique =
         validated
             .output()
@@ -137,8 +136,7 @@ public final class IngestPipeline {
             .apply("AccumulatePanes", windowing.accumulating())
             .apply("AggregateEvents", AggregateEvents.of(contract));
     PCollection<DeadLetter> deadLetters =
-        PCollectionList.of(parsed.failures())
-            .and(validated.failures())
+        PCollectionList.of(validated.failures())
             .and(windowed.failures())
             .apply("CollectDeadLetters", Flatten.pCollections());
     return Outputs.of(windowed.output(), aggregates, deadLetters);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.auto.value.AutoValue;
 import java.util.List;
 import java.util.Map;
+import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -93,41 +94,58 @@ public abstract class ParseEvents
     @ProcessElement
     public void process(@Element SourceRecord record, MultiOutputReceiver out) {
       recordsRead.inc();
-      JsonParsing.Outcome outcome;
-      DeadLetter deadLetter;
-      try {
-        outcome = parsing.parse(record.getValue());
-        deadLetter = outcome.isOk() ? null : deadLetter(record, outcome);
-      } catch (RuntimeException e) {
-        outcome = null;
-        deadLetter =
-            DeadLetter.of(record, Stage.PARSE, ErrorCode.UNEXPECTED)
-                .setMessage("unexpected " + e.getClass().getName() + " while parsing")
-                .error(e)
-                .build();
-      }
-      if (deadLetter == null) {
+      Parsed parsed = parse(parsing, record);
+      if (parsed.deadLetter == null) {
         parsedCount.inc();
-        out.get(PARSED).output(KV.of(record, outcome.getNode()));
+        out.get(PARSED).output(KV.of(record, parsed.node));
       } else {
-        deadLetters.get(deadLetter.code()).inc();
-        out.get(FAILED).output(deadLetter);
+        deadLetters.get(parsed.deadLetter.code()).inc();
+        out.get(FAILED).output(parsed.deadLetter);
       }
     }
+  }
 
-    private DeadLetter deadLetter(SourceRecord record, JsonParsing.Outcome outcome) {
-      ErrorCode code = outcome.getCode();
-      DeadLetter.Builder builder =
-          DeadLetter.of(record, Stage.PARSE, code).setMessage(outcome.getMessage());
-      if (outcome.getPath() != null) {
-        builder.setViolations(
-            List.of(
-                DeadLetter.Violation.create(outcome.getPath(), code.name(), outcome.getMessage())));
-      }
-      if (code == ErrorCode.TOO_LARGE) {
-        builder.keepValueBytes(Math.min(maxBytes, DeadLetter.MAX_KEPT_OVERSIZED_BYTES));
-      }
-      return builder.build();
+  /** One record parsed: its JSON tree, or the dead letter saying why there is none. */
+  static final class Parsed {
+    final @Nullable JsonNode node;
+    final @Nullable DeadLetter deadLetter;
+
+    private Parsed(@Nullable JsonNode node, @Nullable DeadLetter deadLetter) {
+      this.node = node;
+      this.deadLetter = deadLetter;
     }
+  }
+
+  /** The parse rules applied to one record; never throws for the record's content. */
+  static Parsed parse(JsonParsing parsing, SourceRecord record) {
+    try {
+      JsonParsing.Outcome outcome = parsing.parse(record.getValue());
+      return outcome.isOk()
+          ? new Parsed(outcome.getNode(), null)
+          : new Parsed(null, deadLetter(record, outcome, parsing.maxBytes()));
+    } catch (RuntimeException e) {
+      return new Parsed(
+          null,
+          DeadLetter.of(record, Stage.PARSE, ErrorCode.UNEXPECTED)
+              .setMessage("unexpected " + e.getClass().getName() + " while parsing")
+              .error(e)
+              .build());
+    }
+  }
+
+  private static DeadLetter deadLetter(
+      SourceRecord record, JsonParsing.Outcome outcome, int maxBytes) {
+    ErrorCode code = outcome.getCode();
+    DeadLetter.Builder builder =
+        DeadLetter.of(record, Stage.PARSE, code).setMessage(outcome.getMessage());
+    if (outcome.getPath() != null) {
+      builder.setViolations(
+          List.of(
+              DeadLetter.Violation.create(outcome.getPath(), code.name(), outcome.getMessage())));
+    }
+    if (code == ErrorCode.TOO_LARGE) {
+      builder.keepValueBytes(Math.min(maxBytes, DeadLetter.MAX_KEPT_OVERSIZED_BYTES));
+    }
+    return builder.build();
   }
 }

@@ -3,6 +3,7 @@ package dev.streamy.transforms;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.auto.value.AutoValue;
 import java.util.Map;
+import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -104,6 +105,61 @@ public abstract class ValidateEvents
     }
   }
 
+  /** One event checked: its verdict and row when valid, else the dead letter saying why not. */
+  static final class Checked {
+    final @Nullable EventRules.Verdict verdict;
+    final @Nullable Row row;
+    final @Nullable DeadLetter deadLetter;
+
+    private Checked(
+        @Nullable EventRules.Verdict verdict, @Nullable Row row, @Nullable DeadLetter deadLetter) {
+      this.verdict = verdict;
+      this.row = row;
+      this.deadLetter = deadLetter;
+    }
+  }
+
+  /** The contract's rules applied to one parsed event; never throws for the event's content. */
+  static Checked check(
+      EventRules rules,
+      Contract contract,
+      SourceRecord source,
+      JsonNode event,
+      SerializableSupplier<Instant> clock) {
+    EventRules.Verdict verdict = null;
+    try {
+      verdict = rules.check(event, clock.get());
+      if (verdict.isValid()) {
+        return new Checked(verdict, contract.toRow(event, source), null);
+      }
+      return new Checked(
+          verdict,
+          null,
+          DeadLetter.of(source, Stage.VALIDATE, verdict.getCode())
+              .setMessage(verdict.getMessage())
+              .setViolations(verdict.getViolations())
+              .setEventId(verdict.getEventId())
+              .build());
+    } catch (RuntimeException e) {
+      return new Checked(
+          verdict,
+          null,
+          DeadLetter.of(source, Stage.VALIDATE, ErrorCode.UNEXPECTED)
+              .setMessage("unexpected " + e.getClass().getName() + " while validating")
+              .setEventId(verdict != null ? verdict.getEventId() : safeEventId(rules, event))
+              .error(e)
+              .build());
+    }
+  }
+
+  private static @Nullable String safeEventId(EventRules rules, JsonNode event) {
+    try {
+      return rules.eventId(event);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
   private static final class ValidateFn
       extends DoFn<KV<SourceRecord, JsonNode>, KV<SourceRecord, Row>> {
     private final Contract contract;
@@ -129,48 +185,18 @@ public abstract class ValidateEvents
 
     @ProcessElement
     public void process(@Element KV<SourceRecord, JsonNode> element, MultiOutputReceiver out) {
-      SourceRecord source = element.getKey();
-      JsonNode event = element.getValue();
-      EventRules.Verdict verdict = null;
-      Row row = null;
-      DeadLetter deadLetter = null;
-      try {
-        verdict = rules.check(event, clock.get());
-        if (verdict.isValid()) {
-          row = contract.toRow(event, source);
-        } else {
-          deadLetter =
-              DeadLetter.of(source, Stage.VALIDATE, verdict.getCode())
-                  .setMessage(verdict.getMessage())
-                  .setViolations(verdict.getViolations())
-                  .setEventId(verdict.getEventId())
-                  .build();
-        }
-      } catch (RuntimeException e) {
-        deadLetter =
-            DeadLetter.of(source, Stage.VALIDATE, ErrorCode.UNEXPECTED)
-                .setMessage("unexpected " + e.getClass().getName() + " while validating")
-                .setEventId(verdict != null ? verdict.getEventId() : safeEventId(event))
-                .error(e)
-                .build();
-      }
-      if (deadLetter == null) {
+      Checked checked = check(rules, contract, element.getKey(), element.getValue(), clock);
+      if (checked.deadLetter == null) {
         valid.inc();
-        if (verdict.hasUnknownFields()) {
+        if (checked.verdict.hasUnknownFields()) {
           unknownFields.inc();
         }
-        out.get(VALID).outputWithTimestamp(KV.of(source, row), verdict.getEventTime());
+        out.get(VALID)
+            .outputWithTimestamp(
+                KV.of(element.getKey(), checked.row), checked.verdict.getEventTime());
       } else {
-        deadLetters.get(deadLetter.code()).inc();
-        out.get(FAILED).output(deadLetter);
-      }
-    }
-
-    private String safeEventId(JsonNode event) {
-      try {
-        return rules.eventId(event);
-      } catch (RuntimeException e) {
-        return null;
+        deadLetters.get(checked.deadLetter.code()).inc();
+        out.get(FAILED).output(checked.deadLetter);
       }
     }
 

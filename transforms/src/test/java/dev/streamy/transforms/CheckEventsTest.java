@@ -1,0 +1,177 @@
+package dev.streamy.transforms;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.streamy.transforms.testing.RealEvents;
+import dev.streamy.transforms.testing.TestEvents;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.util.SerializableSupplier;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.junit.runners.JUnit4;
+
+/**
+ * The fused step against ParseEvents then ValidateEvents on the same records, real events of both
+ * formats and records that fail parsing: the same rows with the same timestamps, the same dead
+ * letters (stage, code, violations, message, bytes), the same counters.
+ */
+@RunWith(JUnit4.class)
+public class CheckEventsTest {
+
+  private static final Duration SKEW = Duration.standardMinutes(5);
+
+  @Rule public final transient TestPipeline pipeline = TestPipeline.create();
+
+  private static final class FixedClock implements SerializableSupplier<Instant> {
+    @Override
+    public Instant get() {
+      return Instant.parse("2026-01-01T00:00:00Z");
+    }
+  }
+
+  /** A row with its timestamp, as text. */
+  private static final class RowSummaryFn extends DoFn<KV<SourceRecord, Row>, String> {
+    @ProcessElement
+    public void process(
+        @Element KV<SourceRecord, Row> event,
+        @Timestamp Instant timestamp,
+        OutputReceiver<String> out) {
+      out.output(event.getKey().coordinates() + " " + timestamp + " " + event.getValue());
+    }
+  }
+
+  private static String summary(DeadLetter d) {
+    return d.getOffset()
+        + " "
+        + d.getStage()
+        + " "
+        + d.getErrorCode()
+        + " "
+        + d.getMessage()
+        + " "
+        + d.getViolations().stream()
+            .map(v -> v.getPath() + ":" + v.getCode() + ":" + v.getReason())
+            .collect(Collectors.joining(","))
+        + " "
+        + DeadLetter.sha256(d.getValue())
+        + " "
+        + d.getEventId();
+  }
+
+  @Test
+  public void givesWhatParseThenValidateGive() {
+    // Every sixth real event: both formats, few enough for the DirectRunner's checks to be quick.
+    List<SourceRecord> records = new ArrayList<>();
+    List<SourceRecord> real = RealEvents.records("recentchange");
+    for (int i = 0; i < real.size(); i += 6) {
+      records.add(real.get(i));
+    }
+    long offset = records.size();
+    for (String bad :
+        List.of("", "not json", "[1,2]", "{\"a\":1,\"a\":2}", "[[[[[[[[[[[[1]]]]]]]]]]]]", "{}")) {
+      records.add(
+          SourceRecord.of("recentchange", 0, offset++, bad.getBytes(StandardCharsets.UTF_8)));
+    }
+    PCollection<SourceRecord> input = ParseEventsTest.create(pipeline, records);
+
+    WithFailures.Result<PCollection<KV<SourceRecord, JsonNode>>, DeadLetter> parsed =
+        input.apply("ParseEvents", ParseEvents.withLimits(1 << 20, 10));
+    WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter> twoSteps =
+        parsed
+            .output()
+            .apply(
+                "ValidateEvents",
+                ValidateEvents.of(TestEvents.CONTRACT, SKEW).withClock(new FixedClock()));
+    WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter> fused =
+        input.apply(
+            "CheckEvents",
+            CheckEvents.of(ParseEvents.withLimits(1 << 20, 10), TestEvents.CONTRACT, SKEW)
+                .withClock(new FixedClock()));
+
+    assertBothGiveTheSame(
+        "Rows",
+        twoSteps.output().apply("TwoStepRows", ParDo.of(new RowSummaryFn())),
+        fused.output().apply("FusedRows", ParDo.of(new RowSummaryFn())));
+    PCollection<DeadLetter> twoStepFailures =
+        PCollectionList.of(parsed.failures())
+            .and(twoSteps.failures())
+            .apply("TwoStepFailures", Flatten.pCollections());
+    assertBothGiveTheSame(
+        "DeadLetters", summaries("TwoStep", twoStepFailures), summaries("Fused", fused.failures()));
+
+    PipelineResult run = pipeline.run();
+    run.waitUntilFinish();
+    assertEquals(records.size(), fusedCounter(run, "records_read"));
+    for (String counter : List.of("records_read", "parsed", "events_valid")) {
+      // Each counter is counted once by the two steps and once by the fused one.
+      assertEquals(counter, 2 * fusedCounter(run, counter), ParseEventsTest.counter(run, counter));
+    }
+  }
+
+  private static long fusedCounter(PipelineResult run, String name) {
+    long total = 0;
+    for (MetricResult<Long> counter :
+        run.metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(StreamyCounters.NAMESPACE, name))
+                    .addStep("CheckEvents")
+                    .build())
+            .getCounters()) {
+      total += counter.getAttempted();
+    }
+    return total;
+  }
+
+  private static PCollection<String> summaries(String name, PCollection<DeadLetter> deadLetters) {
+    return deadLetters.apply(
+        name + "Summaries",
+        MapElements.into(TypeDescriptors.strings()).via(CheckEventsTest::summary));
+  }
+
+  /** Every element comes out of both, once each, and there are some. */
+  private static void assertBothGiveTheSame(
+      String name, PCollection<String> a, PCollection<String> b) {
+    PCollection<KV<String, Long>> counts =
+        PCollectionList.of(a)
+            .and(b)
+            .apply(name + "Both", Flatten.pCollections())
+            .apply(name + "Count", Count.perElement());
+    PAssert.that(counts)
+        .satisfies(
+            all -> {
+              long distinct = 0;
+              for (KV<String, Long> count : all) {
+                assertEquals(count.getKey(), Long.valueOf(2), count.getValue());
+                distinct++;
+              }
+              assertTrue(name, distinct > 0);
+              return null;
+            });
+  }
+}
