@@ -12,10 +12,9 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Splits a bounded run's record count over a topic's partitions. Beam's bounded read of an
- * unbounded source gives every split the same share, so a partition with fewer records than its
- * share would wait forever while another still has records (keyed topics are rarely even). Here
- * each partition gets a quota it can fill: shares are levelled over what each partition holds
+ * Splits a bounded run's record count over a topic's partitions. An even split would make a
+ * partition with fewer records than its share wait forever while another still has records (keyed
+ * topics are rarely even), so each partition gets a quota it can fill: shares are levelled over what each partition holds
  * between its start (the group's committed offset, else the beginning) and its end offset. Only
  * when the topic holds fewer records than asked for do quotas exceed what is there, spread evenly,
  * and the run waits for new records.
@@ -60,10 +59,10 @@ final class PartitionQuotas {
   }
 
   /**
-   * The records each partition of {@code topic} holds from where a read would start (the group's
-   * committed offset, else the beginning) to its end offset now.
+   * Where a read of each partition of {@code topic} starts: the group's committed offset when
+   * {@code useCommitted} and there is one, else the partition's beginning.
    */
-  static Map<TopicPartition, Long> available(
+  static Map<TopicPartition, Long> starts(
       Consumer<byte[], byte[]> consumer, String topic, boolean useCommitted) {
     List<TopicPartition> partitions = new ArrayList<>();
     consumer
@@ -72,7 +71,10 @@ final class PartitionQuotas {
     if (partitions.isEmpty()) {
       throw new IllegalStateException("Topic " + topic + " has no partitions");
     }
-    Map<TopicPartition, Long> start = new HashMap<>(consumer.beginningOffsets(partitions));
+    partitions.sort(Comparator.comparingInt(TopicPartition::partition));
+    Map<TopicPartition, Long> start = new LinkedHashMap<>();
+    Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions);
+    partitions.forEach(tp -> start.put(tp, beginning.get(tp)));
     if (useCommitted) {
       Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(Set.copyOf(partitions));
       committed.forEach(
@@ -82,12 +84,25 @@ final class PartitionQuotas {
             }
           });
     }
-    Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+    return start;
+  }
+
+  /** The records each partition holds from its {@code starts} offset to its end offset now. */
+  static Map<TopicPartition, Long> available(
+      Consumer<byte[], byte[]> consumer, Map<TopicPartition, Long> starts) {
+    Map<TopicPartition, Long> end = consumer.endOffsets(starts.keySet());
     Map<TopicPartition, Long> available = new LinkedHashMap<>();
-    for (TopicPartition tp : partitions) {
-      available.put(tp, Math.max(0, end.get(tp) - start.get(tp)));
-    }
+    starts.forEach((tp, start) -> available.put(tp, Math.max(0, end.get(tp) - start)));
     return available;
+  }
+
+  /**
+   * The records each partition of {@code topic} holds from where a read would start (the group's
+   * committed offset, else the beginning) to its end offset now.
+   */
+  static Map<TopicPartition, Long> available(
+      Consumer<byte[], byte[]> consumer, String topic, boolean useCommitted) {
+    return available(consumer, starts(consumer, topic, useCommitted));
   }
 
   private static long ceilDiv(long a, long b) {

@@ -163,29 +163,30 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
    */
   @Override
   public PCollection<SourceRecord> expand(PBegin input) {
-    PCollection<KafkaRecord<byte[], byte[]>> records;
     if (getMaxRecords() <= 0) {
-      records = input.apply("ReadFromKafka", kafkaRead().withTopic(getTopic()));
+      return input
+          .apply("ReadFromKafka", kafkaRead().withTopic(getTopic()))
+          .apply("ToSourceRecords", ParDo.of(new ToSourceRecordFn()));
     } else {
-      PCollectionList<KafkaRecord<byte[], byte[]>> partitions =
-          PCollectionList.empty(input.getPipeline());
-      for (Map.Entry<TopicPartition, Long> quota : partitionQuotas().entrySet()) {
-        if (quota.getValue() > 0) {
-          partitions =
-              partitions.and(
-                  input.apply(
-                      "ReadPartition" + quota.getKey().partition(),
-                      kafkaRead()
-                          .withTopicPartitions(List.of(quota.getKey()))
-                          .withMaxNumRecords(quota.getValue())));
-        }
+      PCollectionList<SourceRecord> partitions = PCollectionList.empty(input.getPipeline());
+      EventTimeFn timestampFn = eventTimeFn();
+      for (ReadOffsetRange.OffsetRange range : offsetRanges()) {
+        partitions =
+            partitions.and(
+                input.apply(
+                    "ReadPartition" + range.getPartition(),
+                    ReadOffsetRange.of(
+                        getBootstrapServers(), getConsumerConfig(), range, timestampFn)));
       }
-      records = partitions.apply("AllPartitions", Flatten.pCollections());
+      return partitions.apply("AllPartitions", Flatten.pCollections());
     }
-    return records.apply("ToSourceRecords", ParDo.of(new ToSourceRecordFn()));
   }
 
-  private Map<TopicPartition, Long> partitionQuotas() {
+  /**
+   * Each partition's range to read: from where the read starts (the group's committed offset, else
+   * the beginning) for its quota of records.
+   */
+  private List<ReadOffsetRange.OffsetRange> offsetRanges() {
     Map<String, Object> config = new HashMap<>(getConsumerConfig());
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, getBootstrapServers());
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -194,11 +195,28 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
     }
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      return PartitionQuotas.allocate(
-          PartitionQuotas.available(
-              consumer, getTopic(), config.containsKey(ConsumerConfig.GROUP_ID_CONFIG)),
-          getMaxRecords());
+      Map<TopicPartition, Long> starts =
+          PartitionQuotas.starts(
+              consumer, getTopic(), config.containsKey(ConsumerConfig.GROUP_ID_CONFIG));
+      Map<TopicPartition, Long> quotas =
+          PartitionQuotas.allocate(PartitionQuotas.available(consumer, starts), getMaxRecords());
+      List<ReadOffsetRange.OffsetRange> ranges = new ArrayList<>();
+      quotas.forEach(
+          (partition, quota) -> {
+            if (quota > 0) {
+              long start = starts.get(partition);
+              ranges.add(
+                  ReadOffsetRange.OffsetRange.of(
+                      getTopic(), partition.partition(), start, start + quota));
+            }
+          });
+      return ranges;
     }
+  }
+
+  private EventTimeFn eventTimeFn() {
+    List<String> eventTimePath = getEventTimePath();
+    return new EventTimeFn(eventTimePath == null ? null : EventTimeScanner.of(eventTimePath));
   }
 
   /** The KafkaIO read of the whole topic; its config holds no secret. */
@@ -210,7 +228,6 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
     if (getConsumerGroup() != null) {
       updates.put(ConsumerConfig.GROUP_ID_CONFIG, getConsumerGroup());
     }
-    List<String> eventTimePath = getEventTimePath();
     KafkaIO.Read<byte[], byte[]> read =
         KafkaIO.<byte[], byte[]>read()
             .withBootstrapServers(getBootstrapServers())
@@ -220,10 +237,7 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
                 ByteArrayDeserializer.class, NullableCoder.of(ByteArrayCoder.of()))
             .withConsumerConfigUpdates(updates)
             .withTimestampPolicyFactory(
-                new EventTimePolicyFactory(
-                    new EventTimeFn(
-                        eventTimePath == null ? null : EventTimeScanner.of(eventTimePath)),
-                    getMaxOutOfOrderness()));
+                new EventTimePolicyFactory(eventTimeFn(), getMaxOutOfOrderness()));
     Map<String, String> secrets = KafkaConfig.secretPart(getConsumerConfig());
     if (!secrets.isEmpty()) {
       read = read.withConsumerFactoryFn(SecretConfigFactory.consumers(secrets));
