@@ -17,7 +17,7 @@ bench_resolve_root() {
 bench_stale() {
   local classpath_file="$BENCH_ROOT/benchmarks/target/classpath.txt" entry
   [[ -e "$classpath_file" && -d "$BENCH_ROOT/benchmarks/target/classes" ]] || return 0
-  IFS=':' read -r -a entries < "$classpath_file"
+  IFS=":" read -r -a entries < "$classpath_file" || true
   for entry in "${entries[@]}"; do
     if [[ -n "$entry" && ! -e "$entry" ]]; then return 0; fi
   done
@@ -39,10 +39,10 @@ bench_build_if_stale() {
 }
 
 # The run's classpath from a private copy of what the checkout built (benchmarks/target/classes and
-# the modules' target/*.jar; jars from ~/.m2 are used in place): a build of another module while a
+# the modules' jars or classes under target/; jars from ~/.m2 are used in place): a build of another module while a
 # long run is going replaces its jar, and a JVM whose open jar is replaced fails to load classes.
 bench_snapshot() {
-  local snapshots="$BENCH_ROOT/benchmarks/target/snapshots" snap entry dir pid
+  local snapshots="$BENCH_ROOT/benchmarks/target/snapshots" snap entry dir pid copy copies=0
   mkdir -p "$snapshots"
   for dir in "$snapshots"/*; do # those of runs that have ended
     pid="${dir##*/}"
@@ -53,12 +53,14 @@ bench_snapshot() {
   mkdir -p "$snap/jars"
   cp -r "$BENCH_ROOT/benchmarks/target/classes" "$snap/classes"
   BENCH_CP="$snap/classes"
-  IFS=':' read -r -a entries < "$BENCH_ROOT/benchmarks/target/classpath.txt"
+  IFS=":" read -r -a entries < "$BENCH_ROOT/benchmarks/target/classpath.txt" || true
   for entry in "${entries[@]}"; do
     if [[ -z "$entry" ]]; then continue; fi
     if [[ "$entry" == "$BENCH_ROOT"/* ]]; then
-      cp "$entry" "$snap/jars/"
-      BENCH_CP="$BENCH_CP:$snap/jars/${entry##*/}"
+      # a module's jar, or its target/classes after a build that stopped before package
+      copy="$snap/jars/$(( ++copies ))-${entry##*/}"
+      cp -r "$entry" "$copy"
+      BENCH_CP="$BENCH_CP:$copy"
     else
       BENCH_CP="$BENCH_CP:$entry"
     fi

@@ -137,7 +137,11 @@ public final class Bench implements Callable<Integer> {
     LocalFiles.deleteRecursively(scratch);
     Files.createDirectories(scratch);
     Map<String, String> machine = MachineInfo.describe();
-    boolean flink = list.stream().anyMatch(c -> c.kind().onCluster());
+    // The Flink job jar serves the cluster's jobs and, now, the local default runner too.
+    boolean flink =
+        list.stream()
+            .anyMatch(
+                c -> c.kind() != Contestant.Kind.BASELINE && c.kind() != Contestant.Kind.DIRECT);
     Streamy streamy =
         new Streamy(home, Map.of("STREAMY_FLINK_DIR", scratch.resolve("flink-cluster").toString()));
     if (!skipBuild) {

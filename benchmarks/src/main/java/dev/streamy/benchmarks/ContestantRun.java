@@ -324,6 +324,25 @@ final class ContestantRun {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
+  /** What the baseline's summary line says of its own time (JVM start and class loading aside). */
+  private static String baselineNote(Path log) throws IOException {
+    for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+      if (line.startsWith(BaselineRun.SUMMARY_PREFIX)) {
+        BaselineRun.Summary summary =
+            BaselineRun.Summary.fromJson(line.substring(BaselineRun.SUMMARY_PREFIX.length()));
+        return String.format(
+            Locale.ROOT,
+            "in its JVM %.1f s from opening the consumer to the last file closed"
+                + " (%,.0f records/s); %d windows, %d aggregate rows",
+            summary.seconds(),
+            summary.read() / Math.max(summary.seconds(), 1e-9),
+            summary.windows(),
+            summary.aggregates());
+      }
+    }
+    return "no BASELINE summary line in " + log;
+  }
+
   /** The last lines of a log, on one line, for a failure message. */
   static String tail(Path log) {
     try {

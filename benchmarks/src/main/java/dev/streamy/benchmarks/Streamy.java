@@ -46,9 +46,9 @@ final class Streamy {
   }
 
   /**
-   * Lets the launcher build what is stale, once: the CLI ({@code ./streamy help}) and, for Flink,
-   * the job jar and the cluster's jars ({@code ./streamy flink-cluster status}, which only
-   * reports).
+   * Lets the launcher build what is stale, once: the CLI ({@code ./streamy help}) and, when {@code
+   * flink}, the Flink job jar and the cluster's jars ({@code ./streamy flink-cluster status}, which
+   * only reports).
    */
   void build(boolean flink, Path log) throws IOException, InterruptedException {
     Map<String, String> env = new HashMap<>(environment);

@@ -32,10 +32,10 @@ public final class JmhSummary {
       double errorPercent = score > 0 && Double.isFinite(error) ? 100 * error / score : Double.NaN;
       System.out.printf(
           Locale.ROOT,
-          "%-52s %,14.0f %9.1f%% %12.3f%n",
+          "%-52s %,14.0f %10s %12.3f%n",
           name,
           opsPerSecond,
-          errorPercent,
+          Double.isNaN(errorPercent) ? "n/a" : String.format(Locale.ROOT, "%.1f%%", errorPercent),
           opsPerSecond > 0 ? 1e6 / opsPerSecond : Double.NaN);
     }
   }
