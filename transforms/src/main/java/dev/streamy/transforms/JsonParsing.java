@@ -17,6 +17,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auto.value.AutoValue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Objects;
@@ -42,6 +45,12 @@ public final class JsonParsing {
   public static final int DEFAULT_MAX_DEPTH = 64;
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long LOW_BITS = 0x0101010101010101L;
+  private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
 
   /** Key names shown in messages; anything else is replaced, since keys are payload too. */
   private static final Pattern SHOWABLE_KEY = Pattern.compile("[A-Za-z0-9_$@:-]{1,64}");
@@ -113,24 +122,48 @@ public final class JsonParsing {
     if (sniffed != null) {
       return sniffed;
     }
-    int badUtf8 = firstInvalidUtf8(value);
-    if (badUtf8 >= 0) {
+    int scanned = scanUtf8(value);
+    if (scanned >= 0) {
       return Outcome.failure(
-          ErrorCode.ENCODING_ERROR, "invalid UTF-8 byte sequence at byte offset " + badUtf8, null);
+          ErrorCode.ENCODING_ERROR, "invalid UTF-8 byte sequence at byte offset " + scanned, null);
     }
+    // A lone surrogate can only come from a \\u escape: strict UTF-8 cannot encode one.
+    boolean hasEscapes = scanned == VALID_WITH_UNICODE_ESCAPE;
+    // Most values are fine: read them without the per-key duplicate lookup, noticing a duplicate
+    // when it replaces a value. Anything short of a tree is read again, exactly as the rules say,
+    // so that every failure is the one (and at the place) the rules give.
+    Outcome quick = readBytes(value, hasEscapes, false);
+    return quick != null ? quick : readBytes(value, hasEscapes, true);
+  }
+
+  /** The outcome of one streaming read; null when {@code !exact} and the value is not fine. */
+  private @Nullable Outcome readBytes(byte[] value, boolean hasEscapes, boolean exact) {
     try (JsonParser parser = factory.createParser(value)) {
-      return readTree(parser, indexOf(value, (byte) '\\') >= 0);
+      Outcome outcome = readTree(parser, hasEscapes, exact);
+      return exact || (outcome != null && outcome.isOk()) ? outcome : null;
     } catch (StreamConstraintsException e) {
       // Depth and string length cannot trip here (see the constructor), so it is a number.
-      return Outcome.failure(
-          ErrorCode.PARSE_ERROR, "a number is longer than the parser allows" + at(e), null);
+      return exact
+          ? Outcome.failure(
+              ErrorCode.PARSE_ERROR, "a number is longer than the parser allows" + at(e), null)
+          : null;
     } catch (JsonEOFException e) {
-      return Outcome.failure(ErrorCode.PARSE_ERROR, "JSON ends early" + at(e), null);
+      return exact ? Outcome.failure(ErrorCode.PARSE_ERROR, "JSON ends early" + at(e), null) : null;
     } catch (JsonProcessingException e) {
-      return Outcome.failure(ErrorCode.PARSE_ERROR, "JSON syntax error" + at(e), null);
+      return exact
+          ? Outcome.failure(ErrorCode.PARSE_ERROR, "JSON syntax error" + at(e), null)
+          : null;
     } catch (IOException e) {
+      if (!exact) {
+        return null;
+      }
       // Reading a byte array does no I/O; this would be a bug, and the caller dead-letters it.
       throw new UncheckedIOException("Unexpected I/O error while parsing a byte array", e);
+    } catch (RuntimeException e) {
+      if (!exact) {
+        return null;
+      }
+      throw e;
     }
   }
 
@@ -206,11 +239,45 @@ public final class JsonParsing {
    * surrogates as in CESU-8, nothing above U+10FFFF, no truncated sequence), or -1.
    */
   static int firstInvalidUtf8(byte[] b) {
+    int scanned = scanUtf8(b);
+    return scanned >= 0 ? scanned : -1;
+  }
+
+  /** {@link #scanUtf8}: valid UTF-8 with no backslash followed by {@code u}. */
+  private static final int VALID = -1;
+
+  /** {@link #scanUtf8}: valid UTF-8 with a backslash followed by {@code u} (maybe an escape). */
+  private static final int VALID_WITH_UNICODE_ESCAPE = -2;
+
+  /**
+   * One pass over the bytes: the offset of the first byte that breaks strict UTF-8 (as {@link
+   * #firstInvalidUtf8}), else {@link #VALID} or {@link #VALID_WITH_UNICODE_ESCAPE}. An escaped
+   * backslash before a {@code u} counts too; that only costs a needless check of the strings.
+   */
+  static int scanUtf8(byte[] b) {
+    boolean escapes = false;
     int i = 0;
     int n = b.length;
     while (i < n) {
+      // Most bytes are ASCII: step over eight at a time while none has its high bit set.
+      while (i + 8 <= n) {
+        long word = (long) LONGS.get(b, i);
+        if ((word & HIGH_BITS) != 0) {
+          break;
+        }
+        if (!escapes && hasByte(word, BACKSLASHES)) {
+          escapes = hasUnicodeEscape(b, i, i + 8);
+        }
+        i += 8;
+      }
+      if (i >= n) {
+        break;
+      }
       int c = b[i] & 0xFF;
       if (c < 0x80) {
+        if (c == '\\' && !escapes) {
+          escapes = hasUnicodeEscape(b, i, i + 1);
+        }
         i++;
         continue;
       }
@@ -251,15 +318,33 @@ public final class JsonParsing {
       }
       i += length;
     }
-    return -1;
+    return escapes ? VALID_WITH_UNICODE_ESCAPE : VALID;
+  }
+
+  /** Whether a backslash at {@code from..to-1} has a {@code u} right after it. */
+  private static boolean hasUnicodeEscape(byte[] b, int from, int to) {
+    for (int i = from; i < to && i + 1 < b.length; i++) {
+      if (b[i] == '\\' && b[i + 1] == 'u') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether one of the eight bytes of {@code word} is the byte repeated in {@code pattern}. */
+  private static boolean hasByte(long word, long pattern) {
+    long x = word ^ pattern;
+    return ((x - LOW_BITS) & ~x & HIGH_BITS) != 0;
   }
 
   /**
    * Builds the tree from the token stream without recursion, so that depth is counted by us and a
    * deep document cannot overflow the stack, and checks each object for duplicate keys and (when
-   * the bytes hold any backslash) each string for a lone surrogate made by a {@code \\u} escape.
+   * the bytes may hold a {@code \\u} escape) each string for a lone surrogate made by one. When not
+   * {@code exact}, a duplicate key is only noticed as it replaces a value, and gives null.
    */
-  private Outcome readTree(JsonParser parser, boolean hasEscapes) throws IOException {
+  private @Nullable Outcome readTree(JsonParser parser, boolean hasEscapes, boolean exact)
+      throws IOException {
     JsonToken token = parser.nextToken();
     if (token == null) {
       return Outcome.failure(ErrorCode.PARSE_ERROR, "no JSON value, only whitespace", null);
@@ -282,7 +367,9 @@ public final class JsonParsing {
           if (stack.isEmpty()) {
             root = container;
           } else {
-            attach(stack.peek(), container);
+            if (attach(stack.peek(), container)) {
+              return null; // a duplicate key, only seen when !exact
+            }
           }
           stack.push(new Frame(container, stack.peek()));
           token = parser.nextToken();
@@ -305,7 +392,7 @@ public final class JsonParsing {
                 objectPath);
           }
           Frame frame = stack.peek();
-          if (((ObjectNode) frame.node).has(name)) {
+          if (exact && ((ObjectNode) frame.node).has(name)) {
             String keyPath = showPath(stack, name, true);
             return Outcome.failure(
                 ErrorCode.DUPLICATE_KEY, "duplicate key at " + keyPath + at(parser), keyPath);
@@ -353,7 +440,9 @@ public final class JsonParsing {
         if (stack.isEmpty()) {
           root = value;
         } else {
-          attach(stack.peek(), value);
+          if (attach(stack.peek(), value)) {
+            return null; // a duplicate key, only seen when !exact
+          }
         }
       }
       if (stack.isEmpty()) {
@@ -372,13 +461,16 @@ public final class JsonParsing {
     return Outcome.ok(Objects.requireNonNull(root));
   }
 
-  /** Adds a value to an open container; duplicate keys were refused when the key was read. */
-  private static void attach(Frame top, JsonNode value) {
+  /**
+   * Adds a value to an open container, saying whether it replaced the value of an earlier equal key
+   * (never when the read is exact: those duplicates were refused when the key was read).
+   */
+  private static boolean attach(Frame top, JsonNode value) {
     if (top.node.isArray()) {
       ((ArrayNode) top.node).add(value);
-    } else {
-      ((ObjectNode) top.node).set(top.pendingName, value);
+      return false;
     }
+    return ((ObjectNode) top.node).replace(top.pendingName, value) != null;
   }
 
   private static JsonNode integer(JsonParser parser) throws IOException {
@@ -482,15 +574,6 @@ public final class JsonParsing {
       }
     }
     return true;
-  }
-
-  private static int indexOf(byte[] b, byte wanted) {
-    for (int i = 0; i < b.length; i++) {
-      if (b[i] == wanted) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /** One open object or array, and where it sits in its parent (for messages only). */

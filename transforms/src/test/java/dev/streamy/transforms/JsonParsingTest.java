@@ -245,6 +245,73 @@ public class JsonParsingTest {
     }
   }
 
+  @Test
+  public void utf8ValidatorFindsTheJdksOffsetInLongerValues() {
+    // Long enough for the eight-bytes-at-a-time ASCII steps, with a bad byte anywhere.
+    Random random = new Random(43);
+    int[] odd = {0x80, 0xBF, 0xC0, 0xC2, 0xE0, 0xED, 0xA0, 0xF0, 0xF4, 0x90, 0xF5, 0xFF};
+    for (int round = 0; round < 100_000; round++) {
+      byte[] b = new byte[random.nextInt(40)];
+      for (int i = 0; i < b.length; i++) {
+        b[i] = (byte) ('a' + random.nextInt(26));
+      }
+      for (int k = random.nextInt(3); k > 0 && b.length > 0; k--) {
+        b[random.nextInt(b.length)] = (byte) odd[random.nextInt(odd.length)];
+      }
+      assertEquals("on " + Arrays.toString(b), jdkFirstInvalid(b), JsonParsing.firstInvalidUtf8(b));
+    }
+  }
+
+  private static int jdkFirstInvalid(byte[] b) {
+    ByteBuffer in = ByteBuffer.wrap(b);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(b.length + 1);
+    java.nio.charset.CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    java.nio.charset.CoderResult result = decoder.decode(in, out, true);
+    if (result.isError()) {
+      return in.position();
+    }
+    result = decoder.flush(out);
+    return result.isError() ? in.position() : -1;
+  }
+
+  @Test
+  public void escapedLoneSurrogateIsFoundWhereverItFallsInTheBytes() {
+    for (int pad = 0; pad < 20; pad++) {
+      String value = "{\"" + "k".repeat(pad) + "\":\"" + "v".repeat(pad) + "\\ud800\"}";
+      assertFails(utf8(value), ErrorCode.ENCODING_ERROR);
+      assertParses(utf8(value.replace("\\ud800", "\\ud83d\\ude00")));
+      String key = "{\"" + "k".repeat(pad) + "\\udfff\":1}";
+      assertFails(utf8(key), ErrorCode.ENCODING_ERROR);
+    }
+  }
+
+  @Test
+  public void aDuplicateKeyIsReportedBeforeLaterProblems() {
+    // Pinned: the parse reads duplicates without a per-key lookup and reads again on trouble.
+    assertEquals(
+        "duplicate key at a at line 1, column 8",
+        assertFails(utf8("{\"a\":1,\"a\":2,}"), ErrorCode.DUPLICATE_KEY).getMessage());
+    assertFails(utf8("{\"a\":1,\"a\":2,\"b\":NaN}"), ErrorCode.DUPLICATE_KEY);
+    assertEquals(
+        "duplicate key at a at line 1, column 14",
+        assertFails(utf8("{\"a\":{\"b\":1},\"a\":{\"c\":\"\\ud800\"}}"), ErrorCode.DUPLICATE_KEY)
+            .getMessage());
+    assertEquals(
+        "a[1].x",
+        assertFails(utf8("{\"a\":[1,{\"x\":1,\"x\":2}],\"a\":1"), ErrorCode.DUPLICATE_KEY)
+            .getPath());
+    // What comes first still wins: a bad escape before the duplicate, or a bad value right
+    // after the key (Jackson reads the value's first byte along with the key).
+    assertFails(utf8("{\"a\":\"\\ud800\",\"a\":1}"), ErrorCode.ENCODING_ERROR);
+    assertEquals(
+        "JSON syntax error at line 1, column 13",
+        assertFails(utf8("{\"a\":1,\"a\":}"), ErrorCode.PARSE_ERROR).getMessage());
+  }
+
   private static boolean jdkAcceptsUtf8(byte[] b) {
     try {
       StandardCharsets.UTF_8
