@@ -12,6 +12,7 @@ import com.networknt.schema.ValidationMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -21,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.annotation.Nullable;
@@ -54,6 +56,10 @@ public final class EventRules {
   private final JsonSchema schema;
   private final String eventTimePath;
   private final Map<String, Pattern> patternProperties = new HashMap<>();
+  private final Shape shape;
+  private final @Nullable QuickSchema quickSchema;
+  private final Contract.Column[] columns;
+  private final String[] columnPaths;
 
   public EventRules(Contract contract, Duration maxFutureSkew) {
     this.contract = contract;
@@ -76,6 +82,18 @@ public final class EventRules {
     schemaNode
         .findValues("patternProperties")
         .forEach(node -> node.fieldNames().forEachRemaining(this::compilePattern));
+    this.shape = new Shape(schemaNode, patternProperties);
+    this.quickSchema = QuickSchema.compile(schemaNode, true);
+    this.columns = contract.getColumns().toArray(new Contract.Column[0]);
+    this.columnPaths = new String[columns.length];
+    for (int i = 0; i < columns.length; i++) {
+      columnPaths[i] = JsonPaths.dotted(columns[i].getPath());
+    }
+  }
+
+  /** Whether the schema is simple enough for the quick check of valid events (for tests). */
+  boolean hasQuickSchema() {
+    return quickSchema != null;
   }
 
   private void compilePattern(String regex) {
@@ -84,6 +102,15 @@ public final class EventRules {
 
   /** Checks one event against the contract, taking {@code now} as the processing time. */
   public Verdict check(JsonNode event, Instant now) {
+    return check(event, now, quickSchema != null);
+  }
+
+  /** As {@link #check}, always asking the JSON Schema validator (for tests of the quick check). */
+  Verdict checkWithValidator(JsonNode event, Instant now) {
+    return check(event, now, false);
+  }
+
+  private Verdict check(JsonNode event, Instant now, boolean quick) {
     String eventId = eventId(event);
     JsonNode timeNode = JsonPaths.at(event, contract.getEventTimePath());
     Instant eventTime = null;
@@ -112,7 +139,9 @@ public final class EventRules {
           eventId);
     }
 
-    List<DeadLetter.Violation> violations = schemaViolations(event);
+    // The validator's messages are only needed when an event breaks the schema: most do not.
+    List<DeadLetter.Violation> violations =
+        quick && quickSchema.surelyValid(event) ? new ArrayList<>() : schemaViolations(event);
     violations.addAll(columnViolations(event, violations));
     if (!violations.isEmpty()) {
       violations.sort(
@@ -143,7 +172,7 @@ public final class EventRules {
           eventTime,
           eventId);
     }
-    return Verdict.valid(eventTime, eventId, hasUnknownFields(event, schemaNode));
+    return Verdict.valid(eventTime, eventId, shape.hasUnknownFields(event));
   }
 
   /** The event id as text when it is present and a short scalar, else null. */
@@ -189,11 +218,12 @@ public final class EventRules {
       JsonNode event, List<DeadLetter.Violation> already) {
     Set<String> flagged = new HashSet<>();
     already.forEach(v -> flagged.add(v.getPath()));
-    List<DeadLetter.Violation> found = new ArrayList<>();
-    for (Contract.Column column : contract.getColumns()) {
+    List<DeadLetter.Violation> found = new ArrayList<>(0);
+    for (int i = 0; i < columns.length; i++) {
+      Contract.Column column = columns[i];
       JsonNode value = JsonPaths.at(event, column.getPath());
-      String path = JsonPaths.dotted(column.getPath());
-      if (value == null || flagged.contains(path)) {
+      String path = columnPaths[i];
+      if (value == null || (!flagged.isEmpty() && flagged.contains(path))) {
         continue;
       }
       Schema.TypeName type = column.getType().getTypeName();
@@ -262,42 +292,329 @@ public final class EventRules {
   }
 
   /**
-   * Whether the event has a key that an object schema with {@code properties} does not declare (nor
-   * match by {@code patternProperties}), at any level the schema describes.
+   * Which keys each object level of the schema declares ({@code properties}, {@code
+   * patternProperties}) and what its array items look like, read once from the schema so that
+   * {@link #hasUnknownFields} walks only the event.
    */
-  private boolean hasUnknownFields(JsonNode node, JsonNode nodeSchema) {
-    if (node.isObject() && nodeSchema.path("properties").isObject()) {
-      JsonNode properties = nodeSchema.get("properties");
-      JsonNode patterns = nodeSchema.path("patternProperties");
-      for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> field = it.next();
-        JsonNode fieldSchema = properties.get(field.getKey());
-        if (fieldSchema == null) {
-          if (!matchesPattern(field.getKey(), patterns)) {
+  private static final class Shape {
+    private final @Nullable Map<String, Shape> properties;
+    private final List<Pattern> patterns = new ArrayList<>();
+    private final @Nullable Shape items;
+
+    Shape(JsonNode nodeSchema, Map<String, Pattern> compiled) {
+      if (nodeSchema.path("properties").isObject()) {
+        properties = new HashMap<>();
+        nodeSchema
+            .get("properties")
+            .fields()
+            .forEachRemaining(f -> properties.put(f.getKey(), new Shape(f.getValue(), compiled)));
+        nodeSchema
+            .path("patternProperties")
+            .fieldNames()
+            .forEachRemaining(
+                regex -> {
+                  Pattern pattern = compiled.get(regex);
+                  if (pattern != null) {
+                    patterns.add(pattern);
+                  }
+                });
+      } else {
+        properties = null;
+      }
+      items =
+          nodeSchema.path("items").isObject() ? new Shape(nodeSchema.get("items"), compiled) : null;
+    }
+
+    /**
+     * Whether the event has a key that an object schema with {@code properties} does not declare
+     * (nor match by {@code patternProperties}), at any level the schema describes.
+     */
+    boolean hasUnknownFields(JsonNode node) {
+      if (node.isObject() && properties != null) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> field = it.next();
+          Shape fieldShape = properties.get(field.getKey());
+          if (fieldShape == null) {
+            if (!matchesPattern(field.getKey())) {
+              return true;
+            }
+          } else if (fieldShape.hasUnknownFields(field.getValue())) {
             return true;
           }
-        } else if (hasUnknownFields(field.getValue(), fieldSchema)) {
-          return true;
+        }
+      } else if (node.isArray() && items != null) {
+        for (JsonNode item : node) {
+          if (items.hasUnknownFields(item)) {
+            return true;
+          }
         }
       }
-    } else if (node.isArray() && nodeSchema.path("items").isObject()) {
-      for (JsonNode item : node) {
-        if (hasUnknownFields(item, nodeSchema.get("items"))) {
-          return true;
-        }
-      }
+      return false;
     }
-    return false;
+
+    private boolean matchesPattern(String key) {
+      for (Pattern pattern : patterns) {
+        if (pattern.matcher(key).find()) {
+          return true;
+        }
+      }
+      return false;
+    }
   }
 
-  private boolean matchesPattern(String key, JsonNode patterns) {
-    for (Iterator<String> it = patterns.fieldNames(); it.hasNext(); ) {
-      Pattern pattern = patternProperties.get(it.next());
-      if (pattern != null && pattern.matcher(key).find()) {
-        return true;
+  /**
+   * The common subset of JSON Schema ({@code type}, {@code properties}, {@code required}, {@code
+   * additionalProperties: true}, {@code pattern}, {@code minLength}, {@code maxLength}, {@code
+   * format} date-time and uri-reference, and annotations), compiled once, that says of an event
+   * only "surely valid" or "ask the validator". It answers "surely valid" only where the validator
+   * (networknt 1.0.87, draft 7, default settings) finds nothing, reproducing its rules (a JSON type
+   * from the node's class, lengths in code points, its anchoring of patterns, {@code new URI});
+   * anything it is unsure of (a whole-number double for an integer, an unusual date-time) goes to
+   * the validator, which also writes every message. A schema with any other keyword gets no quick
+   * check.
+   */
+  private static final class QuickSchema {
+    private static final int STRING = 1;
+    private static final int INTEGER = 1 << 1;
+    private static final int NUMBER = 1 << 2;
+    private static final int BOOLEAN = 1 << 3;
+    private static final int NULL = 1 << 4;
+    private static final int OBJECT = 1 << 5;
+    private static final int ARRAY = 1 << 6;
+    private static final int ANY = -1;
+
+    private static final Set<String> ANNOTATIONS =
+        Set.of("title", "description", "$comment", "default", "examples");
+
+    private int types = ANY;
+    private String[] required = new String[0];
+    private String[] propertyNames = new String[0];
+    private QuickSchema[] propertySchemas = new QuickSchema[0];
+    private @Nullable Pattern pattern;
+    private boolean patternStartAnchor;
+    private boolean patternEndAnchor;
+    private int minLength = Integer.MIN_VALUE;
+    private int maxLength = Integer.MAX_VALUE;
+    private boolean dateTime;
+    private boolean uriReference;
+
+    /** The quick check of a schema, or null when it uses anything outside the subset. */
+    static @Nullable QuickSchema compile(JsonNode schema, boolean root) {
+      if (!schema.isObject()) {
+        return null;
+      }
+      QuickSchema quick = new QuickSchema();
+      for (Iterator<Map.Entry<String, JsonNode>> it = schema.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> entry = it.next();
+        JsonNode value = entry.getValue();
+        switch (entry.getKey()) {
+          case "type":
+            quick.types = types(value);
+            if (quick.types == 0) {
+              return null;
+            }
+            break;
+          case "required":
+            if (!value.isArray()) {
+              return null;
+            }
+            List<String> names = new ArrayList<>();
+            for (JsonNode name : value) {
+              if (!name.isTextual()) {
+                return null;
+              }
+              names.add(name.textValue());
+            }
+            quick.required = names.toArray(new String[0]);
+            break;
+          case "properties":
+            if (!value.isObject()) {
+              return null;
+            }
+            List<String> keys = new ArrayList<>();
+            List<QuickSchema> schemas = new ArrayList<>();
+            for (Iterator<Map.Entry<String, JsonNode>> p = value.fields(); p.hasNext(); ) {
+              Map.Entry<String, JsonNode> property = p.next();
+              QuickSchema child = compile(property.getValue(), false);
+              if (child == null) {
+                return null;
+              }
+              keys.add(property.getKey());
+              schemas.add(child);
+            }
+            quick.propertyNames = keys.toArray(new String[0]);
+            quick.propertySchemas = schemas.toArray(new QuickSchema[0]);
+            break;
+          case "additionalProperties":
+            if (!(value.isBoolean() && value.booleanValue())) {
+              return null;
+            }
+            break;
+          case "pattern":
+            if (!value.isTextual() || value.textValue().isEmpty()) {
+              return null;
+            }
+            // As networknt's JDKRegularExpression: find(), with ^ and $ held to the ends.
+            String regex = value.textValue();
+            quick.patternStartAnchor = regex.charAt(0) == '^';
+            quick.patternEndAnchor = regex.charAt(regex.length() - 1) == '$';
+            if (quick.patternEndAnchor) {
+              regex = regex.substring(quick.patternStartAnchor ? 1 : 0, regex.length() - 1);
+              regex = "(" + regex + ")$";
+              if (quick.patternStartAnchor) {
+                regex = "^" + regex;
+              }
+            }
+            quick.pattern = Pattern.compile(regex);
+            break;
+          case "minLength":
+          case "maxLength":
+            if (!value.canConvertToExactIntegral()) {
+              return null;
+            }
+            if (entry.getKey().equals("minLength")) {
+              quick.minLength = value.intValue();
+            } else {
+              quick.maxLength = value.intValue();
+            }
+            break;
+          case "format":
+            if ("date-time".equals(value.textValue())) {
+              quick.dateTime = true;
+            } else if ("uri-reference".equals(value.textValue())) {
+              quick.uriReference = true;
+            } else {
+              return null;
+            }
+            break;
+          case "$id":
+          case "$schema":
+            if (!root) {
+              return null;
+            }
+            break;
+          default:
+            if (!ANNOTATIONS.contains(entry.getKey())) {
+              return null;
+            }
+        }
+      }
+      return quick;
+    }
+
+    private static int types(JsonNode type) {
+      if (type.isTextual()) {
+        return type(type.textValue());
+      }
+      if (!type.isArray() || type.isEmpty()) {
+        return 0;
+      }
+      int all = 0;
+      for (JsonNode t : type) {
+        int one = t.isTextual() ? type(t.textValue()) : 0;
+        if (one == 0) {
+          return 0;
+        }
+        all |= one;
+      }
+      return all;
+    }
+
+    private static int type(String name) {
+      switch (name) {
+        case "string":
+          return STRING;
+        case "integer":
+          return INTEGER;
+        case "number":
+          return NUMBER | INTEGER; // an integer is a number
+        case "boolean":
+          return BOOLEAN;
+        case "null":
+          return NULL;
+        case "object":
+          return OBJECT;
+        case "array":
+          return ARRAY;
+        default:
+          return 0;
       }
     }
-    return false;
+
+    /** The JSON type networknt gives the node, as a bit; 0 when not one of the plain ones. */
+    private static int typeOf(JsonNode node) {
+      if (node.isObject()) {
+        return OBJECT;
+      }
+      if (node.isArray()) {
+        return ARRAY;
+      }
+      if (node.isTextual()) {
+        return STRING;
+      }
+      if (node.isIntegralNumber()) {
+        return INTEGER;
+      }
+      if (node.isNumber()) {
+        return NUMBER;
+      }
+      if (node.isBoolean()) {
+        return BOOLEAN;
+      }
+      return node.isNull() ? NULL : 0;
+    }
+
+    boolean surelyValid(JsonNode node) {
+      int type = typeOf(node);
+      if (type == 0 || (types & type) == 0) {
+        return false;
+      }
+      if (type == OBJECT) {
+        for (String name : required) {
+          if (node.get(name) == null) {
+            return false;
+          }
+        }
+        for (int i = 0; i < propertyNames.length; i++) {
+          JsonNode value = node.get(propertyNames[i]);
+          if (value != null && !propertySchemas[i].surelyValid(value)) {
+            return false;
+          }
+        }
+      } else if (type == STRING) {
+        String text = node.textValue();
+        if (minLength > Integer.MIN_VALUE || maxLength < Integer.MAX_VALUE) {
+          int length = text.codePointCount(0, text.length());
+          if (length < minLength || length > maxLength) {
+            return false;
+          }
+        }
+        if (pattern != null) {
+          Matcher matcher = pattern.matcher(text);
+          if (!matcher.find()
+              || (patternStartAnchor && matcher.start() != 0)
+              || (patternEndAnchor && matcher.end() != text.length())) {
+            return false;
+          }
+        }
+        if (dateTime && EventTimes.parseCommonForm(text) == EventTimes.NOT_COMMON) {
+          return false;
+        }
+        if (uriReference && !isUri(text)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static boolean isUri(String text) {
+      try {
+        new URI(text);
+        return true;
+      } catch (URISyntaxException e) {
+        return false;
+      }
+    }
   }
 
   private static DeadLetter.Violation violation(String path, ErrorCode code, String reason) {
