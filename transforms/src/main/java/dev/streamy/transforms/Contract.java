@@ -208,6 +208,27 @@ public abstract class Contract implements Serializable {
    * cannot hold (objects and arrays) are kept as their JSON text.
    */
   public Row toRow(JsonNode event, SourceRecord source) {
+    List<Column> columns = getColumns();
+    int n = columns.size();
+    Object[] values = new Object[n + 3];
+    for (int i = 0; i < n; i++) {
+      Column column = columns.get(i);
+      Object value = column.valueOf(JsonPaths.at(event, column.getPath()));
+      if (value == null && !column.getType().getNullable()) {
+        // Not a valid event after all: let the checking builder refuse it as it always has.
+        return checkedRow(event, source);
+      }
+      values[i] = value;
+    }
+    values[n] = source.getTopic();
+    values[n + 1] = source.getPartition();
+    values[n + 2] = source.getOffset();
+    // Every value already has its column's Java type (valueOf), so the builder's per-value
+    // verification and copy would change nothing: attach them as they are.
+    return Row.withSchema(getEventSchema()).attachValues(Arrays.asList(values));
+  }
+
+  private Row checkedRow(JsonNode event, SourceRecord source) {
     Row.Builder row = Row.withSchema(getEventSchema());
     for (Column column : getColumns()) {
       row.addValue(column.valueOf(JsonPaths.at(event, column.getPath())));

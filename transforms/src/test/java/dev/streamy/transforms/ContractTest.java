@@ -87,6 +87,39 @@ public class ContractTest {
     assertEquals(contract.getEventSchema(), fromDisk.getEventSchema());
   }
 
+  @Test
+  public void rowsAreWhatTheCheckingRowBuilderMakes() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper mapper =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    java.util.List<SourceRecord> records =
+        dev.streamy.transforms.testing.RealEvents.records("recentchange");
+    for (SourceRecord record : records) {
+      com.fasterxml.jackson.databind.JsonNode event = mapper.readTree(record.getValue());
+      if (!event.has("$schema")) {
+        continue; // the older format has no meta.stream, a non-nullable column
+      }
+      org.apache.beam.sdk.values.Row.Builder expected =
+          org.apache.beam.sdk.values.Row.withSchema(contract.getEventSchema());
+      for (Contract.Column column : contract.getColumns()) {
+        expected.addValue(column.valueOf(JsonPaths.at(event, column.getPath())));
+      }
+      expected.addValues(record.getTopic(), record.getPartition(), record.getOffset());
+      org.apache.beam.sdk.values.Row row = contract.toRow(event, record);
+      assertEquals(expected.build(), row);
+      assertEquals(expected.build().getValues(), row.getValues());
+    }
+  }
+
+  @Test
+  public void aRowWithoutAValueForANonNullableColumnIsRefusedAsBefore() throws Exception {
+    com.fasterxml.jackson.databind.JsonNode event =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree("{\"meta\":{\"id\":\"x\",\"dt\":\"2023-07-29T07:51:39Z\"}}");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> contract.toRow(event, SourceRecord.of("t", 0, 0, new byte[0])));
+  }
+
   @Test(expected = IllegalArgumentException.class)
   public void unknownContractIsRefused() {
     Contract.load("no-such-contract-9.9.9");
