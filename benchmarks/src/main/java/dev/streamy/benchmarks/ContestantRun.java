@@ -74,7 +74,8 @@ final class ContestantRun {
             .setContestant(contestant.name())
             .setDescription(contestant.description())
             .setCommand(shown(contestant, command))
-            .setRecords(records);
+            .setRecords(records)
+            .setLoadAverage(loadAverage());
     if (contestant.kind() == Contestant.Kind.FLINK_STREAMING) {
       return streaming(contestant, command, log, cluster, result);
     }
@@ -318,6 +319,15 @@ final class ContestantRun {
     }
     String home = streamy.home().toString() + "/";
     return word.replace(home, "").replace(streamy.home().toString(), ".");
+  }
+
+  /** The 1-minute load average now: other work on the machine skews every figure. */
+  private static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   private static String javaBinary() {

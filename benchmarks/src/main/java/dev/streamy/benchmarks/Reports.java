@@ -136,18 +136,19 @@ final class Reports {
     md.append("## Breakdown\n\n");
     md.append(
         "| contestant | client CPU s | cluster CPU s | client peak RSS MB | cluster peak RSS MB |"
-            + " exit | note |\n");
-    md.append("|---|---:|---:|---:|---:|---:|---|\n");
+            + " load avg at start | exit | note |\n");
+    md.append("|---|---:|---:|---:|---:|---:|---:|---|\n");
     for (RunResult run : runs) {
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s | %.1f | %.1f | %.0f | %.0f | %d | %s |%n",
+              "| %s | %.1f | %.1f | %.0f | %.0f | %.2f | %d | %s |%n",
               run.contestant(),
               run.clientCpuSeconds(),
               run.clusterCpuSeconds(),
               run.clientPeakRssMb(),
               run.clusterPeakRssMb(),
+              run.loadAverage(),
               run.exitCode(),
               run.note()));
     }
@@ -172,7 +173,8 @@ final class Reports {
             + " on the Flink cluster, of the JobManager and TaskManagers over the run (from"
             + " `/proc/<pid>/stat`). peak RSS MB: the largest process of the tree (`/usr/bin/time`"
             + " %M) plus, on the cluster, the JobManager's and TaskManagers' VmHWM added up (reset"
-            + " before each run). The Kafka broker and the harness itself are not counted.\n");
+            + " before each run). The Kafka broker and the harness itself are not counted. A load"
+            + " average at start well above 0 means other work shared the machine with the run.\n");
     return md.toString();
   }
 
@@ -207,6 +209,7 @@ final class Reports {
       } else {
         node.put("recordsPerCpuSecondVsBaseline", Double.parseDouble(ratio));
       }
+      node.put("loadAverageAtStart", run.loadAverage());
       node.put("exitCode", run.exitCode());
       node.put("failed", run.failed());
       node.put("check", run.check());

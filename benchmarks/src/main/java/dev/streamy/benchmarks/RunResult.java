@@ -40,6 +40,9 @@ abstract class RunResult {
 
   abstract String check();
 
+  /** The machine's 1-minute load average when the run started (-1 if unknown). */
+  abstract double loadAverage();
+
   /** Anything the figures need to be read with; empty when nothing. */
   abstract String note();
 
@@ -47,6 +50,7 @@ abstract class RunResult {
     return new AutoValue_RunResult.Builder()
         .setClusterCpuSeconds(0)
         .setClusterPeakRssMb(0)
+        .setLoadAverage(-1)
         .setNote("");
   }
 
@@ -100,6 +104,8 @@ abstract class RunResult {
     abstract Builder setCheckPassed(boolean passed);
 
     abstract Builder setCheck(String check);
+
+    abstract Builder setLoadAverage(double loadAverage);
 
     abstract Builder setNote(String note);
 
