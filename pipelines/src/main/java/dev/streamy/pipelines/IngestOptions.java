@@ -178,7 +178,9 @@ public interface IngestOptions extends KafkaOptions {
 
   void setNumShards(int value);
 
-  @Description("Kafka consumer group id; offsets are committed when a bundle is finalized.")
+  @Description(
+      "Kafka consumer group id. A stream commits its offsets when a bundle is finalized; a"
+          + " bounded run (--maxRecords) starts from them and commits nothing.")
   @Default.String("streamy-ingest")
   @TemplateParameter(order = 12, group = "Kafka", example = "streamy-ingest")
   String getConsumerGroup();

@@ -5,13 +5,20 @@ import dev.streamy.pipelines.Preflight;
 import dev.streamy.pipelines.Settings;
 import dev.streamy.templates.ParameterValidator;
 import dev.streamy.templates.PipelineArgs;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import javax.annotation.Nullable;
 
@@ -22,6 +29,17 @@ import javax.annotation.Nullable;
  * here is checked first, before the job jar's JVM starts.
  */
 final class FlinkSubmit {
+
+  /** The job jar's main class; it prints its counters after a bounded run on this line. */
+  private static final String FLINK_MAIN = "dev.streamy.runners.flink.FlinkIngest";
+
+  private static final String COUNTERS_LINE = "streamy-counters ";
+
+  /** Heap of the embedded cluster's JVM unless STREAMY_JAVA_OPTS sets one. */
+  private static final String EMBEDDED_HEAP = "1g";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<Map<String, Long>> COUNTERS = new TypeReference<>() {};
 
   private FlinkSubmit() {}
 
@@ -79,6 +97,59 @@ final class FlinkSubmit {
     return new ProcessBuilder(command).inheritIO().start().waitFor();
   }
 
+  /**
+   * Runs the pipeline on Flink's embedded mini-cluster ({@code --flinkMaster=[local]}) in a child
+   * JVM from the job jar, with one slot per core: streamy's local default. {@code settings} are the
+   * checked settings of {@code pipelineArgs}. A bounded run prints the summary once the job is
+   * done; a streaming run runs until stopped.
+   *
+   * @return the job JVM's exit code, or 2 when the arguments are refused here
+   */
+  static int runEmbedded(List<String> pipelineArgs, Settings settings, PrintStream out)
+      throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>();
+    for (String arg : pipelineArgs) {
+      if (!arg.startsWith("--runner=") && !arg.startsWith("--flinkMaster=")) {
+        args.add(arg);
+      }
+    }
+    Path jar = jar();
+    List<String> command = javaCommand();
+    if (command.stream().noneMatch(a -> a.startsWith("-Xmx"))) {
+      command.add(1, "-Xmx" + EMBEDDED_HEAP); // one JVM holds the job; Flink spills beyond it
+    }
+    command.addAll(List.of("-cp", jar.toString(), FLINK_MAIN, "--runner=FlinkRunner"));
+    command.add("--flinkMaster=[local]");
+    if (args.stream().noneMatch(a -> a.startsWith("--parallelism="))) {
+      command.add("--parallelism=" + Runtime.getRuntime().availableProcessors());
+    }
+    command.addAll(args);
+    long started = System.nanoTime();
+    Process job = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.INHERIT)
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Map<String, Long> counters = null;
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(job.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        if (line.startsWith(COUNTERS_LINE)) {
+          counters = JSON.readValue(line.substring(COUNTERS_LINE.length()), COUNTERS);
+        } else {
+          out.println(line);
+        }
+      }
+    }
+    int exit = job.waitFor();
+    if (exit == 0 && counters != null) {
+      IngestRun.printSummary(
+          counters,
+          Path.of(settings.getOutput()).toAbsolutePath(),
+          (System.nanoTime() - started) / 1e9,
+          "FlinkRunner, embedded",
+          out);
+    }
+    return exit;
+  }
+
   /** Beam's help for a Flink options interface, as the job jar prints it. */
   static int help(String optionsInterface) throws IOException, InterruptedException {
     List<String> command = javaCommand();
@@ -92,15 +163,7 @@ final class FlinkSubmit {
    * TaskManagers run on this machine, so what holds here holds there).
    */
   private static boolean check(List<String> args, boolean local) {
-    Set<String> known = PipelineArgs.knownOptionNames(IngestOptions.class);
-    List<String> ours = new ArrayList<>();
-    for (String arg : args) {
-      int equals = arg.indexOf('=');
-      String name = arg.substring(Math.min(2, arg.length()), equals < 0 ? arg.length() : equals);
-      if (known.contains(name)) {
-        ours.add(arg);
-      }
-    }
+    List<String> ours = ours(args);
     ParameterValidator.Result result =
         ParameterValidator.validateOptions(IngestOptions.class, "ingest", ours, Set.of());
     if (!result.valid()) {
@@ -113,6 +176,20 @@ final class FlinkSubmit {
       Preflight.checkIngest(settings);
     }
     return true;
+  }
+
+  /** The arguments that are streamy's ingest options (the rest are Flink's or Beam's). */
+  private static List<String> ours(List<String> args) {
+    Set<String> known = PipelineArgs.knownOptionNames(IngestOptions.class);
+    List<String> ours = new ArrayList<>();
+    for (String arg : args) {
+      int equals = arg.indexOf('=');
+      String name = arg.substring(Math.min(2, arg.length()), equals < 0 ? arg.length() : equals);
+      if (known.contains(name)) {
+        ours.add(arg);
+      }
+    }
+    return ours;
   }
 
   private static Path jar() {

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "ingest",
     description = {
-      "Run the ingest pipeline against any Kafka: on the DirectRunner in this process, or with"
+      "Run the ingest pipeline against any Kafka: on Flink's embedded mini-cluster (the"
+          + " default), on the DirectRunner in this process (--runner=direct), or with"
           + " --runner=flink as a Flink job on the local cluster (streamy flink-cluster start) or"
           + " on --flinkMaster=host:port.",
       "The broker, the input topic and the output folder are checked before anything starts.",
@@ -34,7 +35,9 @@ final class IngestCommand extends PipelineCommand {
   @Option(
       names = "--runner",
       paramLabel = "direct|flink",
-      description = "DirectRunner (default) here, or flink (FlinkRunner) as a Flink job.")
+      description =
+          "Unset (default): Flink's embedded mini-cluster in a child JVM, one slot per core;"
+              + " direct: the DirectRunner in this JVM; flink: a job on a Flink cluster.")
   @Nullable
   String runner;
 
@@ -56,6 +59,17 @@ final class IngestCommand extends PipelineCommand {
   int run() throws Exception {
     if (onFlink()) {
       return FlinkSubmit.submit(args, null);
+    }
+    if (runner == null) {
+      // Flink's own options are the job jar's to read: --parallelism is the one that matters here.
+      List<String> ours = new ArrayList<>(args);
+      ours.removeIf(arg -> arg.startsWith("--parallelism="));
+      if (!check(ours)) {
+        return Streamy.USAGE;
+      }
+      Settings settings = Settings.from(PipelineArgs.parse(IngestOptions.class, ours));
+      Preflight.checkIngest(settings);
+      return FlinkSubmit.runEmbedded(args, settings, System.out);
     }
     List<String> given = new ArrayList<>(args);
     if (runner != null) {

@@ -60,7 +60,7 @@ final class IngestRun {
     if (state != PipelineResult.State.DONE) {
       throw new IllegalStateException("The pipeline ended " + state);
     }
-    printSummary(IngestPipeline.counters(result), output, seconds, out);
+    printSummary(IngestPipeline.counters(result), output, seconds, "DirectRunner", out);
     if (settings.getSink().writesIceberg()) {
       printIcebergTables(settings, out);
     }
@@ -97,8 +97,10 @@ final class IngestRun {
     }
   }
 
-  private static void printSummary(
-      Map<String, Long> counters, Path output, double seconds, PrintStream out) throws IOException {
+  /** The counters of a finished run, the files it wrote under {@code output}, its throughput. */
+  static void printSummary(
+      Map<String, Long> counters, Path output, double seconds, String runner, PrintStream out)
+      throws IOException {
     long read = counters.getOrDefault(StreamyCounters.RECORDS_READ, 0L);
     out.println("streamy summary");
     out.printf(Locale.ROOT, "  records read        %,d%n", read);
@@ -143,9 +145,10 @@ final class IngestRun {
     }
     out.printf(
         Locale.ROOT,
-        "  throughput          %,.0f records/s (%.1f s, DirectRunner)%n",
+        "  throughput          %,.0f records/s (%.1f s, %s)%n",
         read / seconds,
-        seconds);
+        seconds,
+        runner);
   }
 
   static List<Path> parquetFiles(Path folder) throws IOException {

@@ -73,6 +73,7 @@ public class SecretsNotLoggedTest {
             TEMP.getRoot().toPath(),
             environment,
             "ingest",
+            "--runner=direct",
             "--bootstrapServers=" + kafka.bootstrapServers(),
             "--inputTopic=" + TOPIC,
             "--output=" + TEMP.getRoot().toPath().resolve("out"),

@@ -1,5 +1,7 @@
 package dev.streamy.runners.flink;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamy.pipelines.IngestPipeline;
 import dev.streamy.pipelines.Settings;
 import dev.streamy.templates.PipelineArgs;
@@ -15,6 +17,14 @@ import org.apache.beam.sdk.PipelineResult;
 public final class FlinkIngest {
 
   private FlinkIngest() {}
+
+  private static String counters(PipelineResult result) {
+    try {
+      return new ObjectMapper().writeValueAsString(IngestPipeline.counters(result));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("counters are plain numbers", e);
+    }
+  }
 
   public static void main(String[] args) {
     StreamyFlinkOptions options;
@@ -46,6 +56,10 @@ public final class FlinkIngest {
     }
     PipelineResult.State state = result.waitUntilFinish();
     System.out.println("streamy: job '" + options.getJobName() + "' ended " + state);
+    if (state == PipelineResult.State.DONE) {
+      // For the CLI, which prints the summary of an embedded run from this line.
+      System.out.println("streamy-counters " + counters(result));
+    }
     if (state != PipelineResult.State.DONE) {
       System.exit(1);
     }
