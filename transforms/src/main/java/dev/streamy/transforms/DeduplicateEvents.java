@@ -2,13 +2,13 @@ package dev.streamy.transforms;
 
 import com.google.auto.value.AutoValue;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
@@ -17,8 +17,8 @@ import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
-import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
@@ -41,6 +41,9 @@ import org.joda.time.Instant;
 @AutoValue
 public abstract class DeduplicateEvents
     extends PTransform<PCollection<KV<SourceRecord, Row>>, PCollection<KV<SourceRecord, Row>>> {
+
+  /** Groups used to find the copies in bounded input. */
+  private static final int BOUNDED_GROUPS = 64;
 
   /** Deduplicates on {@code idColumn}, remembering ids for {@code memory} of event time. */
   public static DeduplicateEvents byColumn(String idColumn, Duration memory) {
@@ -69,121 +72,75 @@ public abstract class DeduplicateEvents
             .setCoder(KvCoder.of(StringUtf8Coder.of(), coder));
     if (events.isBounded() == PCollection.IsBounded.BOUNDED) {
       // Bounded input: the watermark stays before every id's memory until all input is in, so
-      // every copy in the input is a duplicate. A combine per id keeps the first copy and counts
-      // the rest; runners combine partially before the shuffle and sort rather than hold groups,
-      // so memory does not grow with the input.
-      TimestampedValue.TimestampedValueCoder<KV<SourceRecord, Row>> timestamped =
-          TimestampedValue.TimestampedValueCoder.of(coder);
-      return byId.apply("StampCopies", ParDo.of(new StampCopyFn()))
-          .setCoder(KvCoder.of(StringUtf8Coder.of(), timestamped))
-          // The result's timestamp and watermark hold are its earliest copy's, so the kept copy
+      // every copy in the input is a duplicate. Grouping by a hash of the id (a few keys, not one
+      // per id) finds them without a timer per id; the runner sees few large groups.
+      return byId.apply("KeyByIdShard", ParDo.of(new IdShardFn()))
+          .setCoder(
+              KvCoder.of(
+                  VarIntCoder.of(),
+                  KvCoder.of(
+                      StringUtf8Coder.of(), TimestampedValue.TimestampedValueCoder.of(coder))))
+          // The group's timestamp and watermark hold are its earliest copy's, so every event
           // leaves with its own (later or equal) timestamp without falling behind the watermark.
           .apply(
               "HoldEarliestTime",
-              Window.<KV<String, TimestampedValue<KV<SourceRecord, Row>>>>configure()
+              Window.<KV<Integer, KV<String, TimestampedValue<KV<SourceRecord, Row>>>>>configure()
                   .withTimestampCombiner(TimestampCombiner.EARLIEST))
-          .apply("CombineCopies", Combine.perKey(new FirstCopyFn(timestamped)))
+          .apply("GroupCopies", GroupByKey.create())
           .apply("KeepLowestOffset", ParDo.of(new KeepLowestOffsetFn()))
           .setCoder(coder);
     }
     return byId.apply("KeepFirstCopy", ParDo.of(new KeepFirstFn(memory))).setCoder(coder);
   }
 
-  /** Keeps each copy's own timestamp with it through the combine. */
-  private static final class StampCopyFn
+  /** Spreads ids over a fixed number of groups, keeping each copy's own timestamp. */
+  private static final class IdShardFn
       extends DoFn<
-          KV<String, KV<SourceRecord, Row>>, KV<String, TimestampedValue<KV<SourceRecord, Row>>>> {
+          KV<String, KV<SourceRecord, Row>>,
+          KV<Integer, KV<String, TimestampedValue<KV<SourceRecord, Row>>>>> {
     @ProcessElement
     public void process(
         @Element KV<String, KV<SourceRecord, Row>> copy,
         @Timestamp Instant timestamp,
-        OutputReceiver<KV<String, TimestampedValue<KV<SourceRecord, Row>>>> out) {
-      out.output(KV.of(copy.getKey(), TimestampedValue.of(copy.getValue(), timestamp)));
+        OutputReceiver<KV<Integer, KV<String, TimestampedValue<KV<SourceRecord, Row>>>>> out) {
+      out.output(
+          KV.of(
+              Math.floorMod(copy.getKey().hashCode(), BOUNDED_GROUPS),
+              KV.of(copy.getKey(), TimestampedValue.of(copy.getValue(), timestamp))));
     }
   }
 
   /**
-   * The copies of one id: how many, and the one read first from Kafka (lowest partition, then
-   * offset), so the result does not depend on the order the runner delivers copies in.
+   * Keeps, per id, the copy read first from Kafka (lowest partition, then offset), so the result
+   * does not depend on the order the runner delivers copies in.
    */
-  static final class FirstCopyFn
-      extends Combine.CombineFn<
-          TimestampedValue<KV<SourceRecord, Row>>,
-          KV<Long, TimestampedValue<KV<SourceRecord, Row>>>,
-          KV<Long, TimestampedValue<KV<SourceRecord, Row>>>> {
-    private final Coder<TimestampedValue<KV<SourceRecord, Row>>> copyCoder;
-
-    FirstCopyFn(Coder<TimestampedValue<KV<SourceRecord, Row>>> copyCoder) {
-      this.copyCoder = copyCoder;
-    }
-
-    @Override
-    public KV<Long, TimestampedValue<KV<SourceRecord, Row>>> createAccumulator() {
-      return KV.of(0L, null);
-    }
-
-    @Override
-    public KV<Long, TimestampedValue<KV<SourceRecord, Row>>> addInput(
-        KV<Long, TimestampedValue<KV<SourceRecord, Row>>> copies,
-        TimestampedValue<KV<SourceRecord, Row>> copy) {
-      return KV.of(copies.getKey() + 1, first(copies.getValue(), copy));
-    }
-
-    @Override
-    public KV<Long, TimestampedValue<KV<SourceRecord, Row>>> mergeAccumulators(
-        Iterable<KV<Long, TimestampedValue<KV<SourceRecord, Row>>>> all) {
-      long count = 0;
-      TimestampedValue<KV<SourceRecord, Row>> first = null;
-      for (KV<Long, TimestampedValue<KV<SourceRecord, Row>>> copies : all) {
-        count += copies.getKey();
-        first = first(first, copies.getValue());
-      }
-      return KV.of(count, first);
-    }
-
-    @Override
-    public KV<Long, TimestampedValue<KV<SourceRecord, Row>>> extractOutput(
-        KV<Long, TimestampedValue<KV<SourceRecord, Row>>> copies) {
-      return copies;
-    }
-
-    private static @Nullable TimestampedValue<KV<SourceRecord, Row>> first(
-        @Nullable TimestampedValue<KV<SourceRecord, Row>> a,
-        @Nullable TimestampedValue<KV<SourceRecord, Row>> b) {
-      if (a == null || b == null) {
-        return a == null ? b : a;
-      }
-      return BY_COORDINATES.compare(a.getValue().getKey(), b.getValue().getKey()) <= 0 ? a : b;
-    }
-
-    @Override
-    public Coder<KV<Long, TimestampedValue<KV<SourceRecord, Row>>>> getAccumulatorCoder(
-        CoderRegistry registry, Coder<TimestampedValue<KV<SourceRecord, Row>>> inputCoder) {
-      return KvCoder.of(VarLongCoder.of(), NullableCoder.of(copyCoder));
-    }
-
-    @Override
-    public Coder<KV<Long, TimestampedValue<KV<SourceRecord, Row>>>> getDefaultOutputCoder(
-        CoderRegistry registry, Coder<TimestampedValue<KV<SourceRecord, Row>>> inputCoder) {
-      return KvCoder.of(VarLongCoder.of(), NullableCoder.of(copyCoder));
-    }
-  }
-
-  /** Emits the first copy of each id with its own timestamp and counts the others. */
   private static final class KeepLowestOffsetFn
       extends DoFn<
-          KV<String, KV<Long, TimestampedValue<KV<SourceRecord, Row>>>>, KV<SourceRecord, Row>> {
+          KV<Integer, Iterable<KV<String, TimestampedValue<KV<SourceRecord, Row>>>>>,
+          KV<SourceRecord, Row>> {
     private final Counter duplicates = StreamyCounters.counter(StreamyCounters.DUPLICATES_REMOVED);
     private final Counter kept = StreamyCounters.counter(StreamyCounters.EVENTS_UNIQUE);
 
     @ProcessElement
     public void process(
-        @Element KV<String, KV<Long, TimestampedValue<KV<SourceRecord, Row>>>> id,
+        @Element KV<Integer, Iterable<KV<String, TimestampedValue<KV<SourceRecord, Row>>>>> group,
         OutputReceiver<KV<SourceRecord, Row>> out) {
-      TimestampedValue<KV<SourceRecord, Row>> first = id.getValue().getValue();
-      duplicates.inc(id.getValue().getKey() - 1);
-      kept.inc();
-      out.outputWithTimestamp(first.getValue(), first.getTimestamp());
+      Map<String, TimestampedValue<KV<SourceRecord, Row>>> first = new HashMap<>();
+      for (KV<String, TimestampedValue<KV<SourceRecord, Row>>> copy : group.getValue()) {
+        first.merge(
+            copy.getKey(),
+            copy.getValue(),
+            (a, b) -> {
+              duplicates.inc();
+              return BY_COORDINATES.compare(a.getValue().getKey(), b.getValue().getKey()) <= 0
+                  ? a
+                  : b;
+            });
+      }
+      for (TimestampedValue<KV<SourceRecord, Row>> event : first.values()) {
+        kept.inc();
+        out.outputWithTimestamp(event.getValue(), event.getTimestamp());
+      }
     }
   }
 
