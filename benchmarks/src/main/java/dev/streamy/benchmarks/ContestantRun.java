@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import javax.annotation.Nullable;
 
 /**
@@ -106,8 +105,11 @@ final class ContestantRun {
     if (usage.exitCode() != 0) {
       return result
           .setCheckPassed(false)
-          .setCheck("FAILED: exit code " + usage.exitCode() + ": " + tail(log))
+          .setCheck("FAILED: " + exit(usage.exitCode()) + ": " + tail(log))
           .build();
+    }
+    if (contestant.kind() == Contestant.Kind.BASELINE) {
+      result.setNote(baselineNote(log));
     }
     LedgerCheck.Result check = LedgerCheck.parquet(output, expected, contract, windowMillis);
     return result.setCheckPassed(check.passed()).setCheck(check.summary()).build();
@@ -190,7 +192,7 @@ final class ContestantRun {
     result.setNote(note);
     try {
       if (failure == null && usage.exitCode() != 0) {
-        failure = "the client exited with " + usage.exitCode() + ": " + tail(log);
+        failure = "the client ended with " + exit(usage.exitCode()) + ": " + tail(log);
       }
       if (failure != null) {
         return result.setCheckPassed(false).setCheck("FAILED: " + failure).build();
@@ -353,18 +355,31 @@ final class ContestantRun {
     return "no BASELINE summary line in " + log;
   }
 
-  /** The last lines of a log, on one line, for a failure message. */
+  /** The last lines of a log (progress lines split at their carriage returns), on one line. */
   static String tail(Path log) {
     try {
-      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      String tail =
-          lines.subList(Math.max(0, lines.size() - 6), lines.size()).stream()
-              .map(String::trim)
-              .filter(l -> !l.isEmpty())
-              .collect(Collectors.joining(" | "));
-      return (tail.isEmpty() ? "(empty log)" : tail) + " (log: " + log + ")";
+      String[] lines = Files.readString(log, StandardCharsets.UTF_8).split("[\\r\\n]+");
+      List<String> kept = new ArrayList<>();
+      for (int i = lines.length - 1; i >= 0 && kept.size() < 3; i--) {
+        String line = lines[i].trim();
+        if (!line.isEmpty()) {
+          kept.add(0, line.length() > 200 ? line.substring(0, 200) + "..." : line);
+        }
+      }
+      return (kept.isEmpty() ? "(empty log)" : String.join(" | ", kept)) + " (log: " + log + ")";
     } catch (IOException e) {
       return "(no log: " + e.getMessage() + ")";
     }
+  }
+
+  /** What an exit code says: above 128, the signal that ended the process (not the harness's). */
+  static String exit(int code) {
+    if (code == 143) {
+      return "exit code 143: ended by SIGTERM from outside the harness";
+    }
+    if (code == 137) {
+      return "exit code 137: ended by SIGKILL from outside the harness (or the OOM killer)";
+    }
+    return "exit code " + code;
   }
 }

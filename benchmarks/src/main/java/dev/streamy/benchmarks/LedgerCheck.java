@@ -183,7 +183,7 @@ final class LedgerCheck {
       }
     }
     if (!byCode.equals(expected.deadLetters())) {
-      problems.add("dead letters " + byCode + ", the ledger has " + expected.deadLetters());
+      problems.add("dead letters differ: " + difference(byCode, expected.deadLetters()));
     }
     return byCode;
   }
@@ -235,7 +235,7 @@ final class LedgerCheck {
           }
         });
     if (!deadLetters.equals(expected.deadLetters())) {
-      problems.add("dead letters " + deadLetters + ", the ledger has " + expected.deadLetters());
+      problems.add("dead letters differ: " + difference(deadLetters, expected.deadLetters()));
     }
     return Result.of(
         "counters: "
@@ -246,6 +246,23 @@ final class LedgerCheck {
             + counters.getOrDefault("duplicates_removed", 0L)
             + " duplicates as in the ledger",
         problems);
+  }
+
+  /** The codes whose counts differ, as {@code CODE actual (ledger expected)}. */
+  static String difference(Map<String, Long> actual, Map<String, Long> expected) {
+    Set<String> codes = new java.util.TreeSet<>(actual.keySet());
+    codes.addAll(expected.keySet());
+    return codes.stream()
+        .filter(c -> !actual.getOrDefault(c, 0L).equals(expected.getOrDefault(c, 0L)))
+        .map(
+            c ->
+                c
+                    + " "
+                    + actual.getOrDefault(c, 0L)
+                    + " (ledger "
+                    + expected.getOrDefault(c, 0L)
+                    + ")")
+        .collect(Collectors.joining(", "));
   }
 
   private static void compare(

@@ -57,5 +57,7 @@ public class LedgerCheckTest {
                 "dead_letters_TS_LATE", 1L),
             expected);
     assertFalse(late.summary(), late.passed());
+    assertTrue(
+        late.summary(), late.summary().contains("dead letters differ: TS_LATE 1 (ledger 0)"));
   }
 }
