@@ -14,10 +14,10 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Splits a bounded run's record count over a topic's partitions. An even split would make a
  * partition with fewer records than its share wait forever while another still has records (keyed
- * topics are rarely even), so each partition gets a quota it can fill: shares are levelled over what each partition holds
- * between its start (the group's committed offset, else the beginning) and its end offset. Only
- * when the topic holds fewer records than asked for do quotas exceed what is there, spread evenly,
- * and the run waits for new records.
+ * topics are rarely even), so each partition gets a quota it can fill: shares are levelled over
+ * what each partition holds between its start (the group's committed offset, else the beginning)
+ * and its end offset. Only when the topic holds fewer records than asked for do quotas exceed what
+ * is there, spread evenly, and the run waits for new records.
  */
 final class PartitionQuotas {
 

@@ -47,7 +47,8 @@ abstract class ReadOffsetRange extends PTransform<PBegin, PCollection<SourceReco
       Map<String, String> consumerConfig,
       OffsetRange range,
       ReadKafkaRecords.EventTimeFn timestampFn) {
-    return new AutoValue_ReadOffsetRange(bootstrapServers, Map.copyOf(consumerConfig), range, timestampFn);
+    return new AutoValue_ReadOffsetRange(
+        bootstrapServers, Map.copyOf(consumerConfig), range, timestampFn);
   }
 
   abstract String getBootstrapServers();

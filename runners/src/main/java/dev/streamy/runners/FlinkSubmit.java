@@ -1,12 +1,12 @@
 package dev.streamy.runners;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamy.pipelines.IngestOptions;
 import dev.streamy.pipelines.Preflight;
 import dev.streamy.pipelines.Settings;
 import dev.streamy.templates.ParameterValidator;
 import dev.streamy.templates.PipelineArgs;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -125,8 +125,11 @@ final class FlinkSubmit {
     }
     command.addAll(args);
     long started = System.nanoTime();
-    Process job = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.INHERIT)
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process job =
+        new ProcessBuilder(command)
+            .redirectInput(ProcessBuilder.Redirect.INHERIT)
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
     Map<String, Long> counters = null;
     try (BufferedReader lines =
         new BufferedReader(new InputStreamReader(job.getInputStream(), StandardCharsets.UTF_8))) {
