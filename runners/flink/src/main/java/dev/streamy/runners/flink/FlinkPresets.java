@@ -14,11 +14,9 @@ import org.apache.beam.runners.flink.FlinkRunner;
  *
  * <p>Presets, where the user set nothing: a streaming run checkpoints every {@value
  * #DEFAULT_CHECKPOINT_INTERVAL_MS} ms (Kafka offsets are part of the checkpoint and are committed
- * when it completes; {@code enable.auto.commit} stays false, see {@code ReadKafkaRecords});
- * elements pass between chained operators by reference ({@code --objectReuse}, {@code
- * --fasterCopy}); and a streaming job submitted to a remote cluster is detached, so the client does
- * not wait forever. A bounded run gets the re-iterable GroupByKey results that IcebergIO needs on
- * Flink's batch mode.
+ * when it completes; {@code enable.auto.commit} stays false, see {@code ReadKafkaRecords}), and a
+ * streaming job submitted to a remote cluster is detached, so the client does not wait forever. A
+ * bounded run gets the re-iterable GroupByKey results that IcebergIO needs on Flink's batch mode.
  *
  * <p>Refused, unless {@code --allowUnsafeFlinkSettings}: a streaming run with checkpointing off
  * (offsets never committed, a restart re-reads from the group's old offsets or loses position),
@@ -54,15 +52,6 @@ public final class FlinkPresets {
   static void apply(StreamyFlinkOptions options, Set<String> set) {
     if (!set.contains("jobName")) {
       options.setJobName(IngestPipeline.NAME); // what the web UI and `flink list` show
-    }
-    // No DoFn of the pipeline changes its input or an element after output (the DirectRunner's
-    // immutability check, on in every test, proves it), so elements can pass between chained
-    // operators by reference instead of being copied through their coders.
-    if (!set.contains("objectReuse")) {
-      options.setObjectReuse(true);
-    }
-    if (!set.contains("fasterCopy")) {
-      options.setFasterCopy(true);
     }
     boolean streaming = options.getMaxRecords() <= 0;
     if (streaming) {

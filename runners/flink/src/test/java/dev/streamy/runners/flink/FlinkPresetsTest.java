@@ -40,17 +40,6 @@ public class FlinkPresetsTest {
   }
 
   @Test
-  public void elementsPassByReferenceUnlessTheUserSaysOtherwise() {
-    for (StreamyFlinkOptions options : List.of(options(), options("--maxRecords=100"))) {
-      assertTrue(options.getObjectReuse());
-      assertTrue(options.getFasterCopy());
-    }
-    StreamyFlinkOptions copying = options("--objectReuse=false", "--fasterCopy=false");
-    assertFalse(copying.getObjectReuse());
-    assertFalse(copying.getFasterCopy());
-  }
-
-  @Test
   public void aGivenCheckpointIntervalIsKept() {
     assertEquals(5_000L, (long) options("--checkpointingInterval=5000").getCheckpointingInterval());
   }
