@@ -96,15 +96,6 @@ final class PartitionQuotas {
     return available;
   }
 
-  /**
-   * The records each partition of {@code topic} holds from where a read would start (the group's
-   * committed offset, else the beginning) to its end offset now.
-   */
-  static Map<TopicPartition, Long> available(
-      Consumer<byte[], byte[]> consumer, String topic, boolean useCommitted) {
-    return available(consumer, starts(consumer, topic, useCommitted));
-  }
-
   private static long ceilDiv(long a, long b) {
     return (a + b - 1) / b;
   }

@@ -103,7 +103,7 @@ final class FlinkSubmit {
    * checked settings of {@code pipelineArgs}. A bounded run prints the summary once the job is
    * done; a streaming run runs until stopped.
    *
-   * @return the job JVM's exit code, or 2 when the arguments are refused here
+   * @return the job JVM's exit code
    */
   static int runEmbedded(List<String> pipelineArgs, Settings settings, PrintStream out)
       throws IOException, InterruptedException {
