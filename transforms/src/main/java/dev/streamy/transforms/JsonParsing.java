@@ -419,9 +419,21 @@ public final class JsonParsing {
           break;
         case VALUE_NUMBER_FLOAT:
           double d = parser.getDoubleValue();
-          // Out-of-range literals (1e400) stay exact instead of becoming Infinity.
-          value =
-              Double.isFinite(d) ? NODES.numberNode(d) : NODES.numberNode(parser.getDecimalValue());
+          if (Double.isFinite(d)) {
+            value = NODES.numberNode(d);
+            break;
+          }
+          // Out-of-range literals (1e400) stay exact instead of becoming Infinity, unless even a
+          // BigDecimal cannot hold the exponent (11e400724299439).
+          try {
+            value = NODES.numberNode(parser.getDecimalValue());
+          } catch (NumberFormatException e) {
+            String numberPath = showPath(stack, null, true);
+            return Outcome.failure(
+                ErrorCode.PARSE_ERROR,
+                "the number at " + numberPath + " has an exponent out of range" + at(parser),
+                numberPath);
+          }
           break;
         case VALUE_TRUE:
           value = NODES.booleanNode(true);

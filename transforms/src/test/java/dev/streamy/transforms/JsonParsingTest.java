@@ -138,6 +138,15 @@ public class JsonParsingTest {
   }
 
   @Test
+  public void aNumberWhoseExponentNoDecimalCanHoldIsAParseError() {
+    JsonParsing.Outcome outcome =
+        assertFails(
+            utf8("{\"k\":\"" + SECRET + "\",\"n\":11e400724299439}"), ErrorCode.PARSE_ERROR);
+    assertThat(outcome.getMessage(), containsString("exponent out of range"));
+    assertEquals("n", outcome.getPath());
+  }
+
+  @Test
   public void trailingGarbageIsParseError() {
     JsonParsing.Outcome outcome = assertFails(utf8("{\"a\":1} " + SECRET), ErrorCode.PARSE_ERROR);
     assertThat(outcome.getMessage(), containsString("line 1, column"));
