@@ -156,11 +156,15 @@ final class BenchCluster implements AutoCloseable {
 
   /** Cancels the job and waits until Flink reports it cancelled (or ended otherwise). */
   void cancel(String jobId) throws IOException, InterruptedException {
+    List<String> ended = List.of("CANCELED", "FAILED", "FINISHED");
+    if (ended.contains(state(jobId))) {
+      return; // Flink refuses (409) to cancel a job that has ended
+    }
     cluster.cancel(jobId);
     long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
     while (System.nanoTime() < deadline) {
       String state = state(jobId);
-      if (List.of("CANCELED", "FAILED", "FINISHED").contains(state)) {
+      if (ended.contains(state)) {
         return;
       }
       Thread.sleep(200);

@@ -202,7 +202,12 @@ final class ContestantRun {
       return result.setCheckPassed(check.passed()).setCheck(check.summary()).build();
     } finally {
       if (jobId.isPresent()) {
-        cluster.cancel(jobId.get());
+        try {
+          cluster.cancel(jobId.get());
+        } catch (IOException | IllegalStateException e) {
+          // The run's result stands; a job that will not stop is the cluster's to end.
+          System.err.println("bench: could not cancel job " + jobId.get() + ": " + e.getMessage());
+        }
       }
     }
   }

@@ -372,6 +372,9 @@ public class IngestPipelineTest {
     TestStream<SourceRecord> input =
         TestStream.create(sourceCoder())
             .addElements(TimestampedValue.of(onTime, T0.plus(10_000)))
+            // The lateness check passes events on after gathering them for a moment.
+            .advanceProcessingTime(
+                WindowEvents.DEADLINE_CHECK_DELAY.plus(Duration.standardSeconds(1)))
             .advanceWatermarkTo(T0.plus(Duration.standardMinutes(3)))
             .addElements(TimestampedValue.of(late, T0.plus(30_000)))
             .advanceProcessingTime(WindowEvents.LATE_PANE_DELAY.plus(Duration.standardSeconds(1)))

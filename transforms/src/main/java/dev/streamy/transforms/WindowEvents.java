@@ -11,7 +11,6 @@ import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithFailures;
-import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
@@ -19,8 +18,8 @@ import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
-import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Trigger;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -42,11 +41,12 @@ import org.joda.time.Instant;
  * window's running total.
  *
  * <p>How "too late" is decided: events first pass a GroupByKey over {@link LatenessWindows},
- * windows stretched to end at {@code windowEnd + allowedLateness}, that fires for every element. A
- * pane fired while the runner's input watermark has not passed the stretched end is EARLY, so the
- * event is within its lateness; any other pane means the deadline has passed: TS_LATE. The decision
- * uses the runner's own watermark, and the event windows downstream see a watermark no further on,
- * so they never drop an event this step let through.
+ * windows stretched to end at {@code windowEnd + allowedLateness}. Its trigger is the watermark's:
+ * events that arrive before the runner's input watermark passes the stretched end leave in EARLY
+ * panes (gathered for {@link #DEADLINE_CHECK_DELAY} of processing time) or in the ON_TIME pane that
+ * the watermark fires; events that arrive after it are in LATE panes: TS_LATE. The runner decides
+ * this with its own watermark, once per pane rather than once per event, and the event windows
+ * downstream see a watermark no further on, so they never drop an event this step let through.
  */
 @AutoValue
 public abstract class WindowEvents
@@ -62,6 +62,13 @@ public abstract class WindowEvents
    * metric; within it they are TS_LATE dead letters.
    */
   public static final Duration LATE_DATA_HORIZON = Duration.standardDays(7);
+
+  /**
+   * How long (processing time) the lateness check gathers the events of one window before passing
+   * them on: the latency it adds, traded for one pane per window and shard instead of one per
+   * event.
+   */
+  public static final Duration DEADLINE_CHECK_DELAY = Duration.standardSeconds(1);
 
   private static final int SHARDS = 16;
 
@@ -133,7 +140,10 @@ public abstract class WindowEvents
             .apply(
                 "AssignDeadlines",
                 Window.<KV<Integer, KV<SourceRecord, Row>>>into(deadlines)
-                    .triggering(Repeatedly.forever(AfterPane.elementCountAtLeast(1)))
+                    .triggering(
+                        AfterWatermark.pastEndOfWindow()
+                            .withEarlyFirings(gatherFor(DEADLINE_CHECK_DELAY))
+                            .withLateFirings(gatherFor(DEADLINE_CHECK_DELAY)))
                     .withAllowedLateness(LATE_DATA_HORIZON)
                     .withTimestampCombiner(TimestampCombiner.EARLIEST)
                     .discardingFiredPanes())
@@ -163,6 +173,10 @@ public abstract class WindowEvents
                     .withAllowedLateness(Duration.ZERO)
                     .discardingFiredPanes());
     return WithFailures.Result.of(windowed, tooLate);
+  }
+
+  private static Trigger.OnceTrigger gatherFor(Duration delay) {
+    return AfterProcessingTime.pastFirstElementInPane().plusDelayOf(delay);
   }
 
   private static final class RowWithEventTimeFn extends DoFn<KV<SourceRecord, Row>, Row> {
@@ -237,7 +251,8 @@ public abstract class WindowEvents
         @Element KV<Integer, Iterable<KV<SourceRecord, Row>>> group,
         PaneInfo pane,
         MultiOutputReceiver out) {
-      boolean withinLateness = pane.getTiming() == PaneInfo.Timing.EARLY;
+      // EARLY and ON_TIME panes hold events that arrived before the deadline passed.
+      boolean withinLateness = pane.getTiming() != PaneInfo.Timing.LATE;
       for (KV<SourceRecord, Row> event : group.getValue()) {
         Instant eventTime = event.getValue().getDateTime(eventTimeColumn).toInstant();
         if (withinLateness) {

@@ -93,6 +93,9 @@ public class WindowEventsTest {
     TestStream<KV<SourceRecord, Row>> input =
         TestStream.create(TestEvents.coder())
             .addElements(stamped(at(1, T0.plus(10_000))))
+            // The lateness check passes events on after gathering them for a moment.
+            .advanceProcessingTime(
+                WindowEvents.DEADLINE_CHECK_DELAY.plus(Duration.standardSeconds(1)))
             .advanceWatermarkTo(T0.plus(Duration.standardMinutes(3)))
             .addElements(stamped(at(2, T0.plus(20_000))))
             .advanceProcessingTime(WindowEvents.LATE_PANE_DELAY.plus(Duration.standardSeconds(1)))
@@ -145,6 +148,9 @@ public class WindowEventsTest {
     TestStream<KV<SourceRecord, Row>> input =
         TestStream.create(TestEvents.coder())
             .addElements(stamped(at(1, T0.plus(10_000))))
+            // The lateness check passes events on after gathering them for a moment.
+            .advanceProcessingTime(
+                WindowEvents.DEADLINE_CHECK_DELAY.plus(Duration.standardSeconds(1)))
             // One millisecond before 13:06, the first minute still takes late events.
             .advanceWatermarkTo(T0.plus(Duration.standardMinutes(6)).minus(2))
             .addElements(stamped(at(2, T0.plus(20_000))))
