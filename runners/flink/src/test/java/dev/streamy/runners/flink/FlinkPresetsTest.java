@@ -105,4 +105,13 @@ public class FlinkPresetsTest {
         options("--checkpointingMode=exactly_once", "--numberOfExecutionRetries=3");
     assertEquals(3, (int) options.getNumberOfExecutionRetries());
   }
+
+  @Test
+  public void elementsPassByReferenceButStateIsStillCopied() {
+    for (StreamyFlinkOptions options : List.of(options(), options("--maxRecords=100"))) {
+      assertTrue(options.getObjectReuse());
+      assertFalse(options.getFasterCopy());
+    }
+    assertFalse(options("--objectReuse=false").getObjectReuse());
+  }
 }
