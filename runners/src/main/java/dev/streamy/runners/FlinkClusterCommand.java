@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
       "Its folder (--dir, default $STREAMY_FLINK_DIR or <checkout>/.streamy/flink-cluster) holds"
           + " conf/config.yaml, log/, pids/, rest-port, checkpoints/ and savepoints/.",
       "Environment: STREAMY_FLINK_JM_MEMORY / STREAMY_FLINK_TM_MEMORY set the process sizes"
-          + " (default 1024m / 1728m); STREAMY_FLINK_LIB the jars."
+          + " (default 1024m / 4096m); STREAMY_FLINK_LIB the jars."
     },
     synopsisSubcommandLabel = "(start | stop | status | add-taskmanager | flink)")
 final class FlinkClusterCommand implements Callable<Integer> {
