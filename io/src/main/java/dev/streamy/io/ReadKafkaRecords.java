@@ -31,6 +31,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -376,12 +377,6 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
   }
 
   static SourceRecord toSourceRecord(KafkaRecord<byte[], byte[]> record) {
-    List<SourceRecord.Header> headers = new ArrayList<>();
-    if (record.getHeaders() != null) {
-      for (Header header : record.getHeaders()) {
-        headers.add(SourceRecord.Header.create(header.key(), header.value()));
-      }
-    }
     return SourceRecord.create(
         record.getTopic(),
         record.getPartition(),
@@ -389,6 +384,17 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
         new Instant(record.getTimestamp()),
         record.getKV().getKey(),
         record.getKV().getValue(),
-        headers);
+        headers(record.getHeaders()));
+  }
+
+  /** A Kafka record's headers in order, repeated keys and null values kept. */
+  static List<SourceRecord.Header> headers(@Nullable Headers headers) {
+    List<SourceRecord.Header> copied = new ArrayList<>();
+    if (headers != null) {
+      for (Header header : headers) {
+        copied.add(SourceRecord.Header.create(header.key(), header.value()));
+      }
+    }
+    return copied;
   }
 }

@@ -5,7 +5,6 @@ import dev.streamy.options.KafkaConfig;
 import dev.streamy.transforms.SourceRecord;
 import java.io.Serializable;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.annotation.Nullable;
@@ -21,7 +20,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.joda.time.Instant;
 
@@ -141,10 +139,6 @@ abstract class ReadOffsetRange extends PTransform<PBegin, PCollection<SourceReco
   }
 
   static SourceRecord toSourceRecord(ConsumerRecord<byte[], byte[]> record) {
-    List<SourceRecord.Header> headers = new ArrayList<>();
-    for (Header header : record.headers()) {
-      headers.add(SourceRecord.Header.create(header.key(), header.value()));
-    }
     @Nullable byte[] key = record.key();
     return SourceRecord.create(
         record.topic(),
@@ -153,6 +147,6 @@ abstract class ReadOffsetRange extends PTransform<PBegin, PCollection<SourceReco
         new Instant(record.timestamp()),
         key,
         record.value(),
-        headers);
+        ReadKafkaRecords.headers(record.headers()));
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.streamy.transforms.testing.FixedClock;
 import dev.streamy.transforms.testing.RealEvents;
 import dev.streamy.transforms.testing.TestEvents;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,6 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithFailures;
-import org.apache.beam.sdk.util.SerializableSupplier;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -46,13 +46,6 @@ public class CheckEventsTest {
   private static final Duration SKEW = Duration.standardMinutes(5);
 
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
-
-  private static final class FixedClock implements SerializableSupplier<Instant> {
-    @Override
-    public Instant get() {
-      return Instant.parse("2026-01-01T00:00:00Z");
-    }
-  }
 
   /** A row with its timestamp, as text. */
   private static final class RowSummaryFn extends DoFn<KV<SourceRecord, Row>, String> {
@@ -106,12 +99,13 @@ public class CheckEventsTest {
             .output()
             .apply(
                 "ValidateEvents",
-                ValidateEvents.of(TestEvents.CONTRACT, SKEW).withClock(new FixedClock()));
+                ValidateEvents.of(TestEvents.CONTRACT, SKEW)
+                    .withClock(FixedClock.at("2026-01-01T00:00:00Z")));
     WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter> fused =
         input.apply(
             "CheckEvents",
             CheckEvents.of(ParseEvents.withLimits(1 << 20, 10), TestEvents.CONTRACT, SKEW)
-                .withClock(new FixedClock()));
+                .withClock(FixedClock.at("2026-01-01T00:00:00Z")));
 
     assertBothGiveTheSame(
         "Rows",

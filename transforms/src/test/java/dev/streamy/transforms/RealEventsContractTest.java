@@ -7,6 +7,7 @@ import static org.junit.Assert.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamy.transforms.testing.FixedClock;
 import dev.streamy.transforms.testing.RealEvents;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +21,6 @@ import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithFailures;
-import org.apache.beam.sdk.util.SerializableSupplier;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
@@ -39,13 +39,6 @@ public class RealEventsContractTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
-
-  private static final class FixedClock implements SerializableSupplier<Instant> {
-    @Override
-    public Instant get() {
-      return Instant.parse("2026-01-01T00:00:00Z");
-    }
-  }
 
   /** Outputs a description of each row whose element timestamp is not its event time. */
   private static final class TimestampMismatchFn extends DoFn<KV<SourceRecord, Row>, String> {
@@ -115,7 +108,7 @@ public class RealEventsContractTest {
             .apply(
                 "ValidateEvents",
                 ValidateEvents.of(contract, Duration.standardMinutes(5))
-                    .withClock(new FixedClock()));
+                    .withClock(FixedClock.at("2026-01-01T00:00:00Z")));
 
     PAssert.that(parsed.failures()).empty();
     PAssert.that(

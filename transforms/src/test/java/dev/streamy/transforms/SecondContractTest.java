@@ -3,6 +3,7 @@ package dev.streamy.transforms;
 import static org.junit.Assert.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.streamy.transforms.testing.FixedClock;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -14,7 +15,6 @@ import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.WithFailures;
-import org.apache.beam.sdk.util.SerializableSupplier;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
@@ -36,13 +36,6 @@ public class SecondContractTest {
   private static final String NAME = "shop-order-1.0.0";
 
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
-
-  private static final class FixedClock implements SerializableSupplier<Instant> {
-    @Override
-    public Instant get() {
-      return Instant.parse("2025-03-01T12:00:00Z");
-    }
-  }
 
   private static SourceRecord order(long offset, String json) {
     return SourceRecord.of("orders", 0, offset, json.getBytes(StandardCharsets.UTF_8));
@@ -120,7 +113,8 @@ public class SecondContractTest {
             .output()
             .apply(
                 "ValidateEvents",
-                ValidateEvents.of(contract, Duration.standardHours(1)).withClock(new FixedClock()));
+                ValidateEvents.of(contract, Duration.standardHours(1))
+                    .withClock(FixedClock.at("2025-03-01T12:00:00Z")));
 
     Schema schema = contract.getEventSchema();
     PAssert.that(parsed.failures()).empty();

@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.streamy.transforms.testing.FixedClock;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -39,13 +40,6 @@ public class ValidateEventsTest {
   private static final String ID = "0416300b-980c-45bb-b0a2-c9d7a9e2b7eb";
 
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
-
-  private static final class FixedClock implements SerializableSupplier<Instant> {
-    @Override
-    public Instant get() {
-      return NOW;
-    }
-  }
 
   private static final class BrokenClock implements SerializableSupplier<Instant> {
     @Override
@@ -152,7 +146,7 @@ public class ValidateEventsTest {
         create(List.of(valid, withUnknownField, missing, invalid, tsInvalid, tsFuture))
             .apply(
                 ValidateEvents.of(CONTRACT, Duration.standardMinutes(5))
-                    .withClock(new FixedClock()));
+                    .withClock(FixedClock.at(NOW)));
 
     Instant validTime = Instant.parse("2023-07-29T07:51:39Z");
     Row validRow =
