@@ -1,14 +1,17 @@
 package dev.streamy.io;
 
 import com.google.auto.value.AutoValue;
+import java.io.IOException;
+import java.nio.channels.WritableByteChannel;
 import java.util.Map;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.schemas.Schema;
-import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
@@ -99,18 +102,54 @@ public abstract class WriteParquet extends PTransform<PCollection<Row>, WriteFil
       throw new IllegalArgumentException(
           "Rows of schema " + input.getSchema() + " cannot be written as " + schema);
     }
-    org.apache.avro.Schema avroSchema = AvroUtils.toAvroSchema(schema);
     return input.apply(
         "WriteParquetFiles",
         FileIO.<Row>write()
-            .via(
-                Contextful.fn(AvroUtils.getRowToGenericRecordFunction(avroSchema)),
-                ParquetIO.sink(avroSchema)
-                    // Standard 3-level lists, as Spark, Trino, DuckDB and Iceberg write them.
-                    .withConfiguration(Map.of("parquet.avro.write-old-list-structure", "false")))
+            .via(sink(schema))
             .to(getDirectory())
             .withNaming(WindowedFileNaming.of(getPrefix(), SUFFIX))
             .withNumShards(getNumShards()));
+  }
+
+  /**
+   * Flat rows (events, aggregates) go straight into Parquet; others (dead letters, with their lists
+   * of headers and violations) through Avro records and ParquetIO. Both give the same column types
+   * (see {@link FlatRowParquetSink}).
+   */
+  private static FileIO.Sink<Row> sink(Schema schema) {
+    if (FlatRowParquetSink.supports(schema)) {
+      return new FlatRowParquetSink(schema);
+    }
+    return new ViaAvro(AvroUtils.toAvroSchema(schema));
+  }
+
+  /** Rows as Avro records into ParquetIO's sink. */
+  static final class ViaAvro implements FileIO.Sink<Row> {
+    private final SerializableFunction<Row, GenericRecord> toRecord;
+    private final ParquetIO.Sink parquet;
+
+    ViaAvro(org.apache.avro.Schema avroSchema) {
+      this.toRecord = AvroUtils.getRowToGenericRecordFunction(avroSchema);
+      this.parquet =
+          ParquetIO.sink(avroSchema)
+              // Standard 3-level lists, as Spark, Trino, DuckDB and Iceberg write them.
+              .withConfiguration(Map.of("parquet.avro.write-old-list-structure", "false"));
+    }
+
+    @Override
+    public void open(WritableByteChannel channel) throws IOException {
+      parquet.open(channel);
+    }
+
+    @Override
+    public void write(Row row) throws IOException {
+      parquet.write(toRecord.apply(row));
+    }
+
+    @Override
+    public void flush() throws IOException {
+      parquet.flush();
+    }
   }
 
   @Override

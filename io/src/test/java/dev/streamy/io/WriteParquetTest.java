@@ -5,8 +5,10 @@ import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -15,6 +17,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.RowCoder;
+import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
+import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -229,5 +233,66 @@ public class WriteParquetTest {
     return DuckDb.filesUnder(dir).stream()
         .filter(f -> f.startsWith(WriteParquet.TEMP_FOLDER))
         .collect(Collectors.toList());
+  }
+
+  private static final Schema FLAT =
+      Schema.builder()
+          .addStringField("name")
+          .addNullableField("note", FieldType.STRING)
+          .addInt32Field("partition")
+          .addNullableField("count", FieldType.INT64)
+          .addDoubleField("ratio")
+          .addNullableField("flag", FieldType.BOOLEAN)
+          .addDateTimeField("ts")
+          .addNullableField("seen", FieldType.DATETIME)
+          .build();
+
+  @Test
+  public void flatRowsGoStraightToParquetWithTheColumnsAvroWouldGive() throws Exception {
+    assertTrue(FlatRowParquetSink.supports(FLAT));
+    assertFalse("nested rows still go through Avro", FlatRowParquetSink.supports(SCHEMA));
+    List<Row> rows =
+        List.of(
+            Row.withSchema(FLAT)
+                .addValues("a", "é ✓", 0, 42L, 0.5, true, T1300, T1400.plus(1))
+                .build(),
+            Row.withSchema(FLAT).addValues("b", null, 7, null, -1e300, null, T1400, null).build());
+    Path direct = temp.newFolder("direct").toPath();
+    Path avro = temp.newFolder("avro").toPath();
+    PCollection<Row> input = pipeline.apply(Create.of(rows).withCoder(RowCoder.of(FLAT)));
+    input.apply("Direct", WriteParquet.to(direct.toString(), FLAT));
+    input.apply(
+        "ViaAvro",
+        FileIO.<Row>write()
+            .via(new WriteParquet.ViaAvro(AvroUtils.toAvroSchema(FLAT)))
+            .to(avro.toString())
+            .withSuffix(".parquet")
+            .withNumShards(1));
+    pipeline.run().waitUntilFinish();
+
+    assertEquals(DuckDb.columnTypes(avro), DuckDb.columnTypes(direct));
+    String columns =
+        "name, note, partition, count, ratio, flag, epoch_ms(ts) AS ts, epoch_ms(seen) AS seen";
+    assertEquals(
+        DuckDb.query("SELECT " + columns + " FROM " + DuckDb.parquetUnder(avro) + " ORDER BY 1"),
+        DuckDb.query("SELECT " + columns + " FROM " + DuckDb.parquetUnder(direct) + " ORDER BY 1"));
+    List<Map<String, Object>> read =
+        DuckDb.query("SELECT note, count FROM " + DuckDb.parquetUnder(direct) + " ORDER BY name");
+    assertEquals("é ✓", read.get(0).get("note"));
+    assertEquals(42L, read.get(0).get("count"));
+    assertNull(read.get(1).get("note"));
+    // Parquet's own view of the columns: required where Beam's field is not nullable.
+    Map<String, String> repetition = new java.util.TreeMap<>();
+    for (Map<String, Object> column :
+        DuckDb.query(
+            "SELECT DISTINCT name, repetition_type FROM parquet_schema('"
+                + direct.toAbsolutePath()
+                + "/**/*.parquet') WHERE num_children IS NULL")) {
+      repetition.put((String) column.get("name"), (String) column.get("repetition_type"));
+    }
+    assertEquals("REQUIRED", repetition.get("name"));
+    assertEquals("OPTIONAL", repetition.get("note"));
+    assertEquals("REQUIRED", repetition.get("ts"));
+    assertEquals("OPTIONAL", repetition.get("seen"));
   }
 }
