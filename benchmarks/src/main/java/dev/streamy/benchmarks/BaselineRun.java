@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auto.value.AutoValue;
+import dev.streamy.io.RowParquetRecords;
 import dev.streamy.transforms.Contract;
 import dev.streamy.transforms.DeadLetter;
 import dev.streamy.transforms.ErrorCode;
@@ -86,7 +87,7 @@ public final class BaselineRun {
     for (String part : List.of("events", "aggregates", "dead-letters")) {
       Files.createDirectories(output.resolve(part));
     }
-    RowParquet eventRows = RowParquet.of("event", contract.getEventSchema());
+    RowParquetRecords eventRows = RowParquetRecords.of(contract.getEventSchema());
     int eventFiles;
     long deadLetters;
     try (KafkaConsumer<byte[], byte[]> consumer = consumer();
@@ -107,10 +108,10 @@ public final class BaselineRun {
       deadLetters = deadLetterFile.written();
     }
     List<Row> aggregateRows = aggregates.rows();
-    RowParquet rows = RowParquet.of("aggregate", aggregates.schema());
+    RowParquetRecords rows = RowParquetRecords.of(aggregates.schema());
     try (ParquetWriter<Row> writer =
         ParquetFiles.create(
-            output.resolve("aggregates/aggregates.parquet"), rows.messageType(), rows)) {
+            output.resolve("aggregates/aggregates.parquet"), rows.messageType(), rows::write)) {
       for (Row row : aggregateRows) {
         writer.write(row);
       }

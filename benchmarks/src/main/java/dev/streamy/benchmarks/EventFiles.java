@@ -1,5 +1,6 @@
 package dev.streamy.benchmarks;
 
+import dev.streamy.io.RowParquetRecords;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -26,13 +27,13 @@ final class EventFiles implements AutoCloseable {
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
   private final Path folder;
-  private final RowParquet rows;
+  private final RowParquetRecords rows;
   private final long windowMillis;
   private final Map<Long, Integer> parts = new HashMap<>();
   private final LinkedHashMap<Long, ParquetWriter<Row>> open = new LinkedHashMap<>(16, 0.75f, true);
   private int files;
 
-  EventFiles(Path folder, RowParquet rows, long windowMillis) {
+  EventFiles(Path folder, RowParquetRecords rows, long windowMillis) {
     this.folder = folder;
     this.rows = rows;
     this.windowMillis = windowMillis;
@@ -50,7 +51,7 @@ final class EventFiles implements AutoCloseable {
       int part = parts.merge(windowStart, 1, Integer::sum);
       writer =
           ParquetFiles.create(
-              folder.resolve(fileName(windowStart, part)), rows.messageType(), rows);
+              folder.resolve(fileName(windowStart, part)), rows.messageType(), rows::write);
       open.put(windowStart, writer);
       files++;
     }
