@@ -296,7 +296,12 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
         time = new Instant(kafkaTimestamp);
       }
       if (time.isAfter(now)) {
-        return now; // a far-future event is dead-lettered later; it must not move the watermark
+        // A future event time (TS_FUTURE later, or within the accepted skew) must not pull the
+        // watermark forward. "Now" would: in a backlog it is far ahead of every other record, and
+        // one such record turned the whole backlog into TS_LATE. The time Kafka stamped the record
+        // is when it was produced, and never later than the reading.
+        Instant produced = new Instant(kafkaTimestamp);
+        time = produced.isAfter(now) ? now : produced;
       }
       return time.isBefore(BoundedWindow.TIMESTAMP_MIN_VALUE)
           ? BoundedWindow.TIMESTAMP_MIN_VALUE

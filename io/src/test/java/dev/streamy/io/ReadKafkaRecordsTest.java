@@ -183,7 +183,15 @@ public class ReadKafkaRecordsTest {
     assertEquals(new Instant(kafkaTime), fn.timestampOf(json("not a time"), kafkaTime, NOW));
     assertEquals(new Instant(kafkaTime), fn.timestampOf(bytes("{broken"), kafkaTime, NOW));
     assertEquals(new Instant(kafkaTime), fn.timestampOf(null, kafkaTime, NOW));
-    assertEquals(NOW, fn.timestampOf(json("2999-01-01T00:00:00Z"), kafkaTime, NOW));
+    // A future event time takes the record's Kafka time, not the reading time: a backlog read
+    // an hour later keeps its watermark where its records are.
+    assertEquals(
+        new Instant(kafkaTime), fn.timestampOf(json("2999-01-01T00:00:00Z"), kafkaTime, NOW));
+    assertEquals(
+        new Instant(kafkaTime),
+        fn.timestampOf(
+            json("2999-01-01T00:00:00Z"), kafkaTime, NOW.plus(Duration.standardHours(1))));
+    assertEquals(NOW, fn.timestampOf(json("2999-01-01T00:00:00Z"), NOW.getMillis() + 60_000, NOW));
     assertEquals(NOW, fn.timestampOf(null, NOW.getMillis() + 60_000, NOW));
     assertEquals(
         BoundedWindow.TIMESTAMP_MIN_VALUE,
