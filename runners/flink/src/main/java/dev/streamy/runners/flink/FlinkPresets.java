@@ -2,6 +2,10 @@ package dev.streamy.runners.flink;
 
 import dev.streamy.pipelines.IngestPipeline;
 import dev.streamy.templates.PipelineArgs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -33,6 +37,9 @@ public final class FlinkPresets {
 
   /** Checkpoint interval of a streaming run on Flink when none is given. */
   public static final long DEFAULT_CHECKPOINT_INTERVAL_MS = 10_000;
+
+  /** Beam's name for Flink's embedded mini-cluster as {@code --flinkMaster}. */
+  private static final String LOCAL = "[local]";
 
   private FlinkPresets() {}
 
@@ -71,6 +78,15 @@ public final class FlinkPresets {
       }
       if (!set.contains("attachedMode") && isRemote(options.getFlinkMaster())) {
         options.setAttachedMode(false);
+      }
+      if (LOCAL.equals(options.getFlinkMaster())
+          && !set.contains("stateBackend")
+          && !set.contains("stateBackendFactory")) {
+        // The embedded mini-cluster has no flink-conf: without this its checkpoints go to the
+        // JobManager's memory, which refuses any state over 5 MB, so every checkpoint of a real
+        // stream fails and the job restarts. Heap state, checkpoints in a local folder.
+        options.setStateBackend("filesystem");
+        options.setStateBackendStoragePath(localCheckpoints().toUri().toString());
       }
     } else if (!set.contains("reIterableGroupByKeyResult")) {
       options.setReIterableGroupByKeyResult(true);
@@ -118,6 +134,18 @@ public final class FlinkPresets {
               + " --numShards=1.");
     }
     return problems;
+  }
+
+  /** A fresh folder for the checkpoints of one embedded run, under the system's temp folder. */
+  static Path localCheckpoints() {
+    try {
+      Path parent = Path.of(System.getProperty("java.io.tmpdir"), "streamy-checkpoints");
+      Files.createDirectories(parent);
+      return Files.createTempDirectory(parent, "run-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot create a folder for the embedded run's checkpoints", e);
+    }
   }
 
   private static boolean isRemote(String flinkMaster) {

@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -113,5 +114,27 @@ public class FlinkPresetsTest {
       assertFalse(options.getFasterCopy());
     }
     assertFalse(options("--objectReuse=false").getObjectReuse());
+  }
+
+  @Test
+  public void anEmbeddedStreamCheckpointsToALocalFolderNotTheJobManagersMemory() {
+    StreamyFlinkOptions embedded = options("--flinkMaster=[local]");
+    assertEquals("filesystem", embedded.getStateBackend());
+    assertTrue(
+        embedded.getStateBackendStoragePath(),
+        embedded.getStateBackendStoragePath().startsWith("file:/"));
+    assertTrue(
+        java.nio.file.Files.isDirectory(
+            java.nio.file.Path.of(java.net.URI.create(embedded.getStateBackendStoragePath()))));
+    // A cluster has its own checkpoint storage, and a bounded run has no checkpoints.
+    assertNull(options("--flinkMaster=localhost:8081").getStateBackend());
+    assertNull(options("--flinkMaster=[local]", "--maxRecords=100").getStateBackend());
+    assertEquals(
+        "rocksdb",
+        options(
+                "--flinkMaster=[local]",
+                "--stateBackend=rocksdb",
+                "--stateBackendStoragePath=file:///tmp/x")
+            .getStateBackend());
   }
 }
