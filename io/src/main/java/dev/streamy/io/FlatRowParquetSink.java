@@ -1,8 +1,6 @@
 package dev.streamy.io;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
 import java.util.Map;
 import javax.annotation.Nullable;
@@ -16,7 +14,6 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.OutputFile;
-import org.apache.parquet.io.PositionOutputStream;
 import org.apache.parquet.io.api.RecordConsumer;
 
 /**
@@ -46,7 +43,7 @@ final class FlatRowParquetSink implements FileIO.Sink<Row> {
   @Override
   public void open(WritableByteChannel channel) throws IOException {
     writer =
-        new Builder(new ChannelOutputFile(channel), schema)
+        new Builder(ParquetFiles.outputFile(channel), schema)
             .withConf(new PlainParquetConfiguration())
             .withCompressionCodec(CompressionCodecName.SNAPPY)
             .build();
@@ -57,7 +54,7 @@ final class FlatRowParquetSink implements FileIO.Sink<Row> {
     writer().write(row);
   }
 
-  /** Ends the file (footer included); FileIO closes the channel afterwards. */
+  /** Ends the file (footer included); the caller closes the channel afterwards. */
   @Override
   public void flush() throws IOException {
     writer().close();
@@ -122,72 +119,6 @@ final class FlatRowParquetSink implements FileIO.Sink<Row> {
     @Override
     public void write(Row row) {
       records.write(row, out);
-    }
-  }
-
-  /** Parquet's output file over the channel FileIO opened; Parquet only needs to append. */
-  private static final class ChannelOutputFile implements OutputFile {
-    private final WritableByteChannel channel;
-
-    ChannelOutputFile(WritableByteChannel channel) {
-      this.channel = channel;
-    }
-
-    @Override
-    public PositionOutputStream create(long blockSizeHint) {
-      return new CountingStream(Channels.newOutputStream(channel));
-    }
-
-    @Override
-    public PositionOutputStream createOrOverwrite(long blockSizeHint) {
-      return create(blockSizeHint);
-    }
-
-    @Override
-    public boolean supportsBlockSize() {
-      return false;
-    }
-
-    @Override
-    public long defaultBlockSize() {
-      return 0;
-    }
-  }
-
-  private static final class CountingStream extends PositionOutputStream {
-    private final OutputStream out;
-    private long position;
-
-    CountingStream(OutputStream out) {
-      this.out = out;
-    }
-
-    @Override
-    public long getPos() {
-      return position;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      position++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      position += len;
-    }
-
-    @Override
-    public void flush() throws IOException {
-      out.flush();
-    }
-
-    /** Leaves the channel open: FileIO closes it after {@link FileIO.Sink#flush()}. */
-    @Override
-    public void close() throws IOException {
-      out.flush();
     }
   }
 }

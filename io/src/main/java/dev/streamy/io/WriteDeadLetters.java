@@ -75,7 +75,7 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
     return new AutoValue_WriteDeadLetters.Builder()
         .setPipelineName(pipelineName)
         .setPipelineVersion(pipelineVersion)
-        .setNumShards(1)
+        .setTargetFileBytes(WriteParquet.DEFAULT_TARGET_FILE_BYTES)
         .setFileWindow(DEFAULT_FILE_WINDOW)
         .setProducerConfig(Map.of())
         .build();
@@ -87,7 +87,7 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
 
   abstract @Nullable String getDirectory();
 
-  abstract int getNumShards();
+  abstract long getTargetFileBytes();
 
   abstract Duration getFileWindow();
 
@@ -109,7 +109,7 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
 
     abstract Builder setDirectory(@Nullable String directory);
 
-    abstract Builder setNumShards(int numShards);
+    abstract Builder setTargetFileBytes(long targetFileBytes);
 
     abstract Builder setFileWindow(Duration fileWindow);
 
@@ -125,14 +125,15 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
   }
 
   /**
-   * Also writes the dead letters as Parquet under {@code directory}, in {@code numShards} files.
+   * Also writes the dead letters as Parquet under {@code directory}, in files of up to {@code
+   * targetFileBytes} (see {@link WriteParquet#withTargetFileSize}).
    */
-  public WriteDeadLetters toFiles(String directory, int numShards) {
+  public WriteDeadLetters toFiles(String directory, long targetFileBytes) {
     requireText(directory, "directory");
-    if (numShards < 1) {
-      throw new IllegalArgumentException("numShards must be at least 1");
+    if (targetFileBytes < 1) {
+      throw new IllegalArgumentException("target file size must be positive: " + targetFileBytes);
     }
-    return toBuilder().setDirectory(directory).setNumShards(numShards).build();
+    return toBuilder().setDirectory(directory).setTargetFileBytes(targetFileBytes).build();
   }
 
   /** Groups dead letters into files per {@code window} of processing time (default 1 minute). */
@@ -213,7 +214,7 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
       rows.apply(
           "WriteDlqFiles",
           WriteParquet.to(directory, DeadLetter.SCHEMA)
-              .withNumShards(getNumShards())
+              .withTargetFileSize(getTargetFileBytes())
               .withPrefix("dead-letters"));
     }
     if (iceberg != null) {
@@ -251,7 +252,7 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
         .add(DisplayData.item("pipelineName", getPipelineName()))
         .add(DisplayData.item("pipelineVersion", getPipelineVersion()))
         .addIfNotNull(DisplayData.item("directory", getDirectory()))
-        .add(DisplayData.item("numShards", getNumShards()))
+        .add(DisplayData.item("targetFileBytes", getTargetFileBytes()))
         .add(DisplayData.item("fileWindow", getFileWindow()))
         .addIfNotNull(DisplayData.item("bootstrapServers", getBootstrapServers()))
         .addIfNotNull(DisplayData.item("topic", getTopic()))

@@ -10,7 +10,13 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import java.io.IOException;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +25,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.extensions.avro.schemas.utils.AvroUtils;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.Schema.FieldType;
@@ -28,7 +35,10 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
@@ -212,11 +222,150 @@ public class WriteParquetTest {
     assertThat(tempFiles(dir), empty());
   }
 
+  /** Each {@code addElements} of a TestStream is a bundle of its own on the DirectRunner. */
+  private static TestStream<Row> threeBundlesOfOneWindow() {
+    Instant t = T1300.plus(Duration.standardSeconds(10));
+    TestStream.Builder<Row> stream = TestStream.create(SCHEMA).advanceWatermarkTo(T1300);
+    for (int bundle = 0; bundle < 3; bundle++) {
+      Instant ts = t.plus(Duration.standardSeconds(bundle));
+      stream =
+          stream.addElements(
+              TimestampedValue.of(row("b" + bundle + "-1", 1L, ts, true, new byte[] {1}), ts),
+              TimestampedValue.of(row("b" + bundle + "-2", 2L, ts, false, new byte[] {2}), ts));
+    }
+    return stream.advanceWatermarkToInfinity();
+  }
+
+  @Test
+  public void aPaneWrittenByManyBundlesIsPublishedAsOneFileOfTheirRowGroups() throws Exception {
+    Path dir = temp.newFolder("bundles").toPath();
+    pipeline
+        .apply(threeBundlesOfOneWindow())
+        .apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))))
+        .apply(WriteParquet.to(dir.toString(), SCHEMA).withPrefix("events"));
+    pipeline.run().waitUntilFinish();
+
+    String file =
+        "date=2024-08-22/hour=13/events-20240822T1300Z-20240822T1301Z-pane-0-shard-00000-of-00001.parquet";
+    assertEquals(List.of(file), parquetFiles(dir));
+    assertThat("temporary files are published or deleted", tempFiles(dir), empty());
+    List<Map<String, Object>> rows =
+        DuckDb.query("SELECT name FROM " + DuckDb.parquetUnder(dir) + " ORDER BY name");
+    assertEquals(6, rows.size());
+    assertEquals("b0-1", rows.get(0).get("name"));
+    assertEquals("b2-2", rows.get(5).get("name"));
+    // One row group per bundle: the bundles' files were merged, not rewritten row by row.
+    List<Map<String, Object>> rowGroups =
+        DuckDb.query(
+            "SELECT DISTINCT row_group_id FROM parquet_metadata('"
+                + dir.resolve(file).toAbsolutePath()
+                + "')");
+    assertEquals(3, rowGroups.size());
+  }
+
+  @Test
+  public void aPaneLargerThanTheTargetSizeIsPublishedInSeveralFiles() throws Exception {
+    Path dir = temp.newFolder("small-target").toPath();
+    pipeline
+        .apply(threeBundlesOfOneWindow())
+        .apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))))
+        .apply(WriteParquet.to(dir.toString(), SCHEMA).withPrefix("events").withTargetFileSize(1));
+    pipeline.run().waitUntilFinish();
+
+    String base = "date=2024-08-22/hour=13/events-20240822T1300Z-20240822T1301Z-pane-0-shard-";
+    assertEquals(
+        List.of(
+            base + "00000-of-00003.parquet",
+            base + "00001-of-00003.parquet",
+            base + "00002-of-00003.parquet"),
+        parquetFiles(dir));
+    assertEquals(
+        6L,
+        ((Number)
+                DuckDb.query("SELECT count(*) AS n FROM " + DuckDb.parquetUnder(dir))
+                    .get(0)
+                    .get("n"))
+            .longValue());
+  }
+
+  @Test
+  public void publishingAPaneAgainAfterAFailureAtAnyPointGivesTheSameFiles() throws Exception {
+    Path dir = temp.newFolder("republish").toPath();
+    Path temps = Files.createDirectories(dir.resolve(WriteParquet.TEMP_FOLDER));
+    List<KV<String, Long>> files = new ArrayList<>();
+    for (String name : List.of("a", "b")) {
+      Path file = temps.resolve(name + ".parquet.inprogress");
+      writeFlatFile(file, name);
+      files.add(KV.of(file.toString(), Files.size(file)));
+    }
+    Path backup = temp.newFolder("backup").toPath();
+    for (KV<String, Long> file : files) {
+      Path source = Path.of(file.getKey());
+      Files.copy(source, backup.resolve(source.getFileName()));
+    }
+    IntervalWindow window = new IntervalWindow(T1300, T1300.plus(Duration.standardMinutes(1)));
+    WindowedFileNaming naming = WindowedFileNaming.of("events", ".parquet");
+
+    List<ResourceId> first =
+        WriteParquet.publishPane(
+            dir.toString(), naming, 1 << 20, window, PaneInfo.ON_TIME_AND_ONLY_FIRING, files);
+    Path published = Path.of(first.get(0).toString());
+    byte[] bytes = Files.readAllBytes(published);
+    assertEquals(List.of(published.toString()), List.of(first.get(0).toString()));
+    assertThat(tempFiles(dir), empty());
+
+    // As if the first attempt had died after the merge, before deleting its sources.
+    for (KV<String, Long> file : files) {
+      Path source = Path.of(file.getKey());
+      Files.copy(backup.resolve(source.getFileName()), source);
+    }
+    List<ResourceId> second =
+        WriteParquet.publishPane(
+            dir.toString(), naming, 1 << 20, window, PaneInfo.ON_TIME_AND_ONLY_FIRING, files);
+    assertEquals(first, second);
+    assertTrue(Arrays.equals(bytes, Files.readAllBytes(published)));
+    assertThat(tempFiles(dir), empty());
+    // And once more, with nothing left to do.
+    WriteParquet.publishPane(
+        dir.toString(), naming, 1 << 20, window, PaneInfo.ON_TIME_AND_ONLY_FIRING, files);
+    assertEquals(List.of(dir.relativize(published).toString()), parquetFiles(dir));
+    assertEquals(
+        List.of("a", "b"),
+        DuckDb.query("SELECT name FROM " + DuckDb.parquetUnder(dir) + " ORDER BY name").stream()
+            .map(r -> r.get("name"))
+            .collect(Collectors.toList()));
+
+    // A temporary file that is gone before its pane was ever published is a loud failure.
+    Path lost = temps.resolve("lost.parquet.inprogress");
+    IntervalWindow next = new IntervalWindow(window.end(), window.end().plus(60_000));
+    assertThrows(
+        IOException.class,
+        () ->
+            WriteParquet.publishPane(
+                dir.toString(),
+                naming,
+                1 << 20,
+                next,
+                PaneInfo.ON_TIME_AND_ONLY_FIRING,
+                List.of(KV.of(lost.toString(), 100L))));
+  }
+
+  private static void writeFlatFile(Path file, String name) throws IOException {
+    FlatRowParquetSink sink = new FlatRowParquetSink(FLAT);
+    try (WritableByteChannel channel =
+        Files.newByteChannel(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      sink.open(channel);
+      sink.write(Row.withSchema(FLAT).addValues(name, null, 0, 1L, 0.5, true, T1300, null).build());
+      sink.flush();
+    }
+  }
+
   @Test
   public void rejectsBadConfiguration() {
     assertThrows(IllegalArgumentException.class, () -> WriteParquet.to("", SCHEMA));
     assertThrows(
-        IllegalArgumentException.class, () -> WriteParquet.to("/tmp/x", SCHEMA).withNumShards(0));
+        IllegalArgumentException.class,
+        () -> WriteParquet.to("/tmp/x", SCHEMA).withTargetFileSize(0));
     assertThrows(
         IllegalArgumentException.class,
         () -> WriteParquet.to("/tmp/x", SCHEMA).withPrefix("../escape"));

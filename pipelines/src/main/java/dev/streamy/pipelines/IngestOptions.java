@@ -166,17 +166,19 @@ public interface IngestOptions extends KafkaOptions {
 
   void setMaxOutOfOrderness(String value);
 
-  @Description("Fixed number of files per window and pane for each output (deterministic names).")
-  @Default.Integer(1)
+  @Description(
+      "Size in MB a Parquet file of a window grows to before the next starts. Rows are written as"
+          + " they arrive; when a window closes its files are merged up to this size.")
+  @Default.Integer(128)
   @TemplateParameter(
       order = 22,
       group = "Output",
-      label = "Number of shards",
+      label = "Target file size (MB)",
       regexes = "^[1-9][0-9]*$",
-      example = "1")
-  int getNumShards();
+      example = "128")
+  int getTargetFileSizeMb();
 
-  void setNumShards(int value);
+  void setTargetFileSizeMb(int value);
 
   @Description(
       "Kafka consumer group id. A stream commits its offsets when a bundle is finalized; a"

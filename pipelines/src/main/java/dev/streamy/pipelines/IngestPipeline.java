@@ -151,7 +151,7 @@ public final class IngestPipeline {
             "WriteEvents",
             WriteParquet.to(settings.getOutput() + "/events", contract.getEventSchema())
                 .withPrefix("events")
-                .withNumShards(settings.getNumShards()));
+                .withTargetFileSize(settings.getTargetFileBytes()));
     outputs
         .getAggregates()
         .apply(
@@ -159,7 +159,7 @@ public final class IngestPipeline {
             WriteParquet.to(
                     settings.getOutput() + "/aggregates", AggregateEvents.outputSchema(contract))
                 .withPrefix("aggregates")
-                .withNumShards(settings.getNumShards()));
+                .withTargetFileSize(settings.getTargetFileBytes()));
   }
 
   /**
@@ -190,7 +190,8 @@ public final class IngestPipeline {
     WriteDeadLetters deadLetters = WriteDeadLetters.stampedAs(NAME, VERSION);
     if (settings.getSink().writesParquet()) {
       deadLetters =
-          deadLetters.toFiles(settings.getOutput() + "/dead-letters", settings.getNumShards());
+          deadLetters.toFiles(
+              settings.getOutput() + "/dead-letters", settings.getTargetFileBytes());
     }
     if (settings.getSink().writesIceberg()) {
       deadLetters = deadLetters.toIceberg(icebergTable(settings, DEAD_LETTERS_TABLE));

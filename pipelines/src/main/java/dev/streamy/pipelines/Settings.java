@@ -3,6 +3,7 @@ package dev.streamy.pipelines;
 import com.google.auto.value.AutoValue;
 import dev.streamy.io.IcebergCatalogSettings;
 import dev.streamy.io.WriteIceberg;
+import dev.streamy.io.WriteParquet;
 import dev.streamy.options.KafkaConfig;
 import dev.streamy.options.KeyValueConfig;
 import dev.streamy.options.TemplateParameter;
@@ -54,13 +55,14 @@ public abstract class Settings implements Serializable {
                 0,
                 "must be 0 (stream forever) or a positive count"))
         .setOutput(output)
-        .setNumShards(
-            (int)
-                atLeast(
-                    "numShards",
-                    options.getNumShards(),
+        .setTargetFileBytes(
+            atLeast(
+                    "targetFileSizeMb",
+                    options.getTargetFileSizeMb(),
                     1,
-                    "must be a positive number of files per window and pane"))
+                    "must be a positive number of megabytes")
+                * 1024
+                * 1024)
         .setContract(
             option("contract", options.getContract(), () -> Contract.load(options.getContract())))
         .setWindowSize(positive("windowSize", options.getWindowSize()))
@@ -121,7 +123,7 @@ public abstract class Settings implements Serializable {
         .setConsumerGroup("streamy-ingest")
         .setMaxRecords(0)
         .setOutput("streamy-output")
-        .setNumShards(1)
+        .setTargetFileBytes(WriteParquet.DEFAULT_TARGET_FILE_BYTES)
         .setContract(Contract.load(Contract.DEFAULT))
         .setWindowSize(Duration.standardMinutes(1))
         .setAllowedLateness(Duration.standardMinutes(5))
@@ -165,7 +167,8 @@ public abstract class Settings implements Serializable {
   /** The output folder, without trailing slashes. */
   public abstract String getOutput();
 
-  public abstract int getNumShards();
+  /** Size a Parquet file grows to before the next one of its window and pane starts. */
+  public abstract long getTargetFileBytes();
 
   public abstract Contract getContract();
 
@@ -237,7 +240,7 @@ public abstract class Settings implements Serializable {
 
     public abstract Builder setOutput(String output);
 
-    public abstract Builder setNumShards(int numShards);
+    public abstract Builder setTargetFileBytes(long targetFileBytes);
 
     public abstract Builder setContract(Contract contract);
 

@@ -269,8 +269,8 @@ public class IngestOptionsTest {
         "--maxRecords=-5: must be 0 (stream forever) or a positive count",
         refused("--maxRecords=-5"));
     assertEquals(
-        "--numShards=0: must be a positive number of files per window and pane",
-        refused("--numShards=0"));
+        "--targetFileSizeMb=0: must be a positive number of megabytes",
+        refused("--targetFileSizeMb=0"));
     assertEquals(
         "--maxRecordBytes=0: must be a positive number of bytes", refused("--maxRecordBytes=0"));
     assertEquals(

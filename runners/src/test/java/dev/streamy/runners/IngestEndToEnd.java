@@ -130,7 +130,7 @@ public abstract class IngestEndToEnd {
               "--inputTopic=" + TOPIC,
               "--output=" + output,
               "--maxRecords=" + expected.size(),
-              "--numShards=2",
+              "--targetFileSizeMb=1",
               "--sink=both");
       assertEquals(PipelineResult.State.DONE, result.waitUntilFinish());
       readBackParquet();

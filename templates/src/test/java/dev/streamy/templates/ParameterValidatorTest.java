@@ -123,8 +123,8 @@ public class ParameterValidatorTest {
         onlyProblem(ingest("maxJsonDepth=99999999999")),
         containsString("'maxJsonDepth' = '99999999999' is not a NUMBER"));
     assertThat(
-        onlyProblem(ingest("numShards=0")),
-        containsString("'numShards' = '0' does not match ^[1-9][0-9]*$"));
+        onlyProblem(ingest("targetFileSizeMb=0")),
+        containsString("'targetFileSizeMb' = '0' does not match ^[1-9][0-9]*$"));
   }
 
   @Test
@@ -179,8 +179,8 @@ public class ParameterValidatorTest {
   @Test
   public void duplicateParameterIsRefused() {
     assertThat(
-        onlyProblem(ingest("numShards=1", "numShards=2")),
-        containsString("parameter 'numShards' given 2 times (1, 2): give it once"));
+        onlyProblem(ingest("targetFileSizeMb=1", "targetFileSizeMb=2")),
+        containsString("parameter 'targetFileSizeMb' given 2 times (1, 2): give it once"));
   }
 
   @Test

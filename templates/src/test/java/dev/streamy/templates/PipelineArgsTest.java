@@ -77,7 +77,9 @@ public class PipelineArgsTest {
     IllegalArgumentException missing =
         assertThrows(
             IllegalArgumentException.class,
-            () -> PipelineArgs.parse(IngestOptions.class, List.of("--bootstrapServers=b:1")));
+            () ->
+                PipelineArgs.parse(
+                    IngestOptions.class, List.of("--bootstrapServers=b:1", "--output=/tmp/out")));
     assertEquals(
         "missing required option --inputTopic: Kafka topic to read events from.",
         PipelineArgs.oneLine(missing));

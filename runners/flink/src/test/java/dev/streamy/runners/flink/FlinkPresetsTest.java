@@ -41,6 +41,16 @@ public class FlinkPresetsTest {
   }
 
   @Test
+  public void streamingBundlesEndByTimeUnlessTheUserSetsThem() {
+    StreamyFlinkOptions preset = options();
+    assertEquals(FlinkPresets.DEFAULT_MAX_BUNDLE_SIZE, (long) preset.getMaxBundleSize());
+    assertEquals(FlinkPresets.DEFAULT_MAX_BUNDLE_TIME_MS, (long) preset.getMaxBundleTimeMills());
+    StreamyFlinkOptions given = options("--maxBundleSize=10", "--maxBundleTimeMills=20");
+    assertEquals(10L, (long) given.getMaxBundleSize());
+    assertEquals(20L, (long) given.getMaxBundleTimeMills());
+  }
+
+  @Test
   public void aGivenCheckpointIntervalIsKept() {
     assertEquals(5_000L, (long) options("--checkpointingInterval=5000").getCheckpointingInterval());
   }
@@ -81,16 +91,10 @@ public class FlinkPresetsTest {
   }
 
   @Test
-  public void moreThanOneFileShardIsRefusedWhenStreaming() {
-    assertThat(refusal("--numShards=4"), containsString("--numShards=1"));
-    assertEquals(4, options("--numShards=4", "--maxRecords=10").getNumShards());
-  }
-
-  @Test
   public void everyProblemIsListedAtOnce() {
-    String message = refusal("--checkpointingInterval=0", "--numShards=2");
+    String message = refusal("--checkpointingInterval=0", "--numberOfExecutionRetries=0");
     assertThat(message, containsString("--checkpointingInterval"));
-    assertThat(message, containsString("--numShards"));
+    assertThat(message, containsString("--numberOfExecutionRetries"));
   }
 
   @Test

@@ -1,0 +1,180 @@
+package dev.streamy.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.util.MimeTypes;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.metadata.FileMetaData;
+import org.apache.parquet.io.DelegatingSeekableInputStream;
+import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
+import org.apache.parquet.io.SeekableInputStream;
+
+/**
+ * Parquet's file abstractions over Beam's {@link FileSystems} (local folders, {@code gs://}, ...),
+ * and the merge of several Parquet files of one schema into one, row group by row group, without
+ * decoding a row.
+ */
+final class ParquetFiles {
+
+  // What the merging writer is told; it copies row groups whole, so neither splits or pads any.
+  private static final long ROW_GROUP_BYTES = 128L * 1024 * 1024;
+  private static final int NO_PADDING = 0;
+
+  private ParquetFiles() {}
+
+  /** Parquet's output file over an open channel; Parquet only appends. */
+  static OutputFile outputFile(WritableByteChannel channel) {
+    return new ChannelOutputFile(channel);
+  }
+
+  /** Parquet's input file over a file Beam can open. */
+  static InputFile inputFile(ResourceId file, long length) {
+    return new BeamInputFile(file, length);
+  }
+
+  /**
+   * Writes the row groups of {@code sources} (files of one Parquet schema, with their lengths), in
+   * order, into a new file {@code target}, with the first source's key-value metadata (e.g. the
+   * Avro schema parquet-avro records). Row groups are copied as bytes: no row is decoded.
+   */
+  static void merge(List<ResourceId> sources, List<Long> lengths, ResourceId target)
+      throws IOException {
+    if (sources.isEmpty()) {
+      throw new IllegalArgumentException("nothing to merge into " + target);
+    }
+    FileMetaData first;
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(inputFile(sources.get(0), lengths.get(0)))) {
+      first = reader.getFooter().getFileMetaData();
+    }
+    try (WritableByteChannel channel = FileSystems.create(target, MimeTypes.BINARY)) {
+      ParquetFileWriter writer =
+          new ParquetFileWriter(
+              outputFile(channel),
+              first.getSchema(),
+              ParquetFileWriter.Mode.CREATE,
+              ROW_GROUP_BYTES,
+              NO_PADDING);
+      writer.start();
+      for (int i = 0; i < sources.size(); i++) {
+        writer.appendFile(inputFile(sources.get(i), lengths.get(i)));
+      }
+      Map<String, String> metadata = first.getKeyValueMetaData();
+      writer.end(metadata);
+    }
+  }
+
+  private static final class ChannelOutputFile implements OutputFile {
+    private final WritableByteChannel channel;
+
+    ChannelOutputFile(WritableByteChannel channel) {
+      this.channel = channel;
+    }
+
+    @Override
+    public PositionOutputStream create(long blockSizeHint) {
+      return new CountingStream(Channels.newOutputStream(channel));
+    }
+
+    @Override
+    public PositionOutputStream createOrOverwrite(long blockSizeHint) {
+      return create(blockSizeHint);
+    }
+
+    @Override
+    public boolean supportsBlockSize() {
+      return false;
+    }
+
+    @Override
+    public long defaultBlockSize() {
+      return 0;
+    }
+  }
+
+  private static final class CountingStream extends PositionOutputStream {
+    private final OutputStream out;
+    private long position;
+
+    CountingStream(OutputStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public long getPos() {
+      return position;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      position++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      position += len;
+    }
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
+    }
+
+    /** Leaves the channel open: its owner closes it once Parquet has written the footer. */
+    @Override
+    public void close() throws IOException {
+      out.flush();
+    }
+  }
+
+  private static final class BeamInputFile implements InputFile {
+    private final ResourceId file;
+    private final long length;
+
+    BeamInputFile(ResourceId file, long length) {
+      this.file = file;
+      this.length = length;
+    }
+
+    @Override
+    public long getLength() {
+      return length;
+    }
+
+    @Override
+    public SeekableInputStream newStream() throws IOException {
+      return new ChannelInputStream((SeekableByteChannel) FileSystems.open(file));
+    }
+  }
+
+  private static final class ChannelInputStream extends DelegatingSeekableInputStream {
+    private final SeekableByteChannel channel;
+
+    ChannelInputStream(SeekableByteChannel channel) {
+      super(Channels.newInputStream(channel));
+      this.channel = channel;
+    }
+
+    @Override
+    public long getPos() throws IOException {
+      return channel.position();
+    }
+
+    @Override
+    public void seek(long newPos) throws IOException {
+      channel.position(newPos);
+    }
+  }
+}
