@@ -59,10 +59,11 @@ import org.joda.time.Duration;
  * pass a GroupByKey; when the watermark passes the window's end (and again for each late file
  * within the allowed lateness) the pane's files are published: merged, row group by row group
  * without decoding a row, into files of up to {@link #withTargetFileSize target size}, under names
- * made from the window, the pane and the file's place in the pane. Publishing is idempotent: a
- * retried or restored pane finds the same files in the same order and gives the same names, and a
- * published name is never rewritten. Temporary files of a bundle that failed are left where they
- * are, under {@value #TEMP_FOLDER}, and never published.
+ * made from the window, the pane and the file's place in the pane. On Flink a pane is published
+ * once the checkpoint that holds its file list completes ({@code @RequiresStableInput}); a restored
+ * job publishes that same list again or a pane it never published. Publishing is idempotent: the
+ * same list gives the same names, and a published name is never rewritten. Temporary files of a
+ * bundle that failed are left where they are, under {@value #TEMP_FOLDER}, and never published.
  *
  * <p>Rows become Parquet records with the column types of Beam's {@code ParquetIO} (through Avro):
  * DATETIME to a UTC timestamp (millis), INT64 to int64, BYTES to binary, nested rows to groups and
@@ -324,6 +325,13 @@ public abstract class WriteParquet extends PTransform<PCollection<Row>, PCollect
       this.targetBytes = targetBytes;
     }
 
+    /**
+     * Stable input: on Flink a pane's file list is published only once the checkpoint holding it
+     * has completed, so a restored job publishes exactly the list it published before, or a pane
+     * that was never published. Without it a pane refired after a restore could list other files
+     * (rows replayed into new temporary files) than the one published before the failure.
+     */
+    @RequiresStableInput
     @ProcessElement
     public void process(
         @Element KV<String, Iterable<KV<String, Long>>> pane,

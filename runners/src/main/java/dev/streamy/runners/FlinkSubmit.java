@@ -118,6 +118,9 @@ final class FlinkSubmit {
     if (command.stream().noneMatch(a -> a.startsWith("-Xmx"))) {
       command.add(1, "-Xmx" + EMBEDDED_HEAP); // one JVM holds the job; Flink spills beyond it
     }
+    // The job's TaskManager runs in this JVM: it needs the flags every Flink JVM gets on Java 17
+    // (Kryo, used for some operator state, reflects into java.util).
+    command.addAll(LocalFlinkCluster.JAVA17_OPTS);
     command.addAll(List.of("-cp", jar.toString(), FLINK_MAIN, "--runner=FlinkRunner"));
     command.add("--flinkMaster=[local]");
     if (args.stream().noneMatch(a -> a.startsWith("--parallelism="))) {

@@ -37,12 +37,6 @@ public final class FlinkPresets {
   /** Checkpoint interval of a streaming run on Flink when none is given. */
   public static final long DEFAULT_CHECKPOINT_INTERVAL_MS = 10_000;
 
-  /** Most elements in one bundle of a streaming run when none is given. */
-  public static final long DEFAULT_MAX_BUNDLE_SIZE = 100_000;
-
-  /** Longest a bundle of a streaming run lasts when none is given. */
-  public static final long DEFAULT_MAX_BUNDLE_TIME_MS = 5_000;
-
   /** Beam's name for Flink's embedded mini-cluster as {@code --flinkMaster}. */
   private static final String LOCAL = "[local]";
 
@@ -80,15 +74,6 @@ public final class FlinkPresets {
     if (streaming) {
       if (!set.contains("checkpointingInterval")) {
         options.setCheckpointingInterval(DEFAULT_CHECKPOINT_INTERVAL_MS);
-      }
-      // A bundle's rows of a window become one temporary Parquet file (WriteParquet), so bundles
-      // end by time, well within a checkpoint interval, not every 1,000 elements (Beam's preset):
-      // fewer, larger files and row groups, and less per-bundle work in every step.
-      if (!set.contains("maxBundleSize")) {
-        options.setMaxBundleSize(DEFAULT_MAX_BUNDLE_SIZE);
-      }
-      if (!set.contains("maxBundleTimeMills")) {
-        options.setMaxBundleTimeMills(DEFAULT_MAX_BUNDLE_TIME_MS);
       }
       if (!set.contains("attachedMode") && isRemote(options.getFlinkMaster())) {
         options.setAttachedMode(false);

@@ -242,7 +242,7 @@ public class FlinkClusterFaultToleranceIT {
     }
   }
 
-  /** Finished Parquet files below {@code dir}, without FileIO's temporary folders. */
+  /** Published Parquet files below {@code dir}, without the sink's temporary folder. */
   private static List<Path> finalFiles(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       return List.of();

@@ -41,16 +41,6 @@ public class FlinkPresetsTest {
   }
 
   @Test
-  public void streamingBundlesEndByTimeUnlessTheUserSetsThem() {
-    StreamyFlinkOptions preset = options();
-    assertEquals(FlinkPresets.DEFAULT_MAX_BUNDLE_SIZE, (long) preset.getMaxBundleSize());
-    assertEquals(FlinkPresets.DEFAULT_MAX_BUNDLE_TIME_MS, (long) preset.getMaxBundleTimeMills());
-    StreamyFlinkOptions given = options("--maxBundleSize=10", "--maxBundleTimeMills=20");
-    assertEquals(10L, (long) given.getMaxBundleSize());
-    assertEquals(20L, (long) given.getMaxBundleTimeMills());
-  }
-
-  @Test
   public void aGivenCheckpointIntervalIsKept() {
     assertEquals(5_000L, (long) options("--checkpointingInterval=5000").getCheckpointingInterval());
   }
