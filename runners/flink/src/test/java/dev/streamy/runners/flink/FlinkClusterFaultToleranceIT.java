@@ -56,9 +56,9 @@ import org.junit.rules.TemporaryFolder;
  * followed by a new TaskManager. When the job has drained, it is cancelled and every sink is read
  * back with an independent reader and compared with the generator's ledger, record by record.
  *
- * <p>Parquet events and aggregates must be exact: nothing lost, nothing twice. The Iceberg tables,
- * the dead-letter files and the DLQ topic must lose nothing; the duplicates they may hold after a
- * replay are measured and reported, as the README states.
+ * <p>Parquet events, aggregates and dead letters must be exact: nothing lost, nothing twice. The
+ * Iceberg tables and the DLQ topic must lose nothing; the duplicates they may hold after a replay
+ * are measured and reported, as the README states.
  */
 public class FlinkClusterFaultToleranceIT {
 
@@ -350,6 +350,7 @@ public class FlinkClusterFaultToleranceIT {
     assertEquals(
         "not events by the ledger (Parquet)", Set.of(), events.unexpected(expected.events()));
     assertEquals("aggregates add up to the events", expected.events().size(), aggregated);
+    assertEquals("dead letters written twice (Parquet)", 0, deadLetterFiles.duplicates());
     for (Found found : List.of(deadLetterFiles, icebergDeadLetters, topic)) {
       assertEquals(
           "dead letters lost: " + found.sink(),
