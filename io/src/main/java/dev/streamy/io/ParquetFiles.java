@@ -10,19 +10,30 @@ import java.util.Map;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.util.MimeTypes;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
+import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.DelegatingSeekableInputStream;
 import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.MessageColumnIO;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
+import org.apache.parquet.io.RecordReader;
 import org.apache.parquet.io.SeekableInputStream;
+import org.apache.parquet.schema.MessageType;
 
 /**
  * Parquet's file abstractions over Beam's {@link FileSystems} (local folders, {@code gs://}, ...),
- * and the merge of several Parquet files of one schema into one, row group by row group, without
- * decoding a row.
+ * and two ways to join Parquet files of one schema into one: {@link #merge}, row group by row group
+ * without decoding a row, and {@link #rewrite}, record by record into fresh row groups.
  */
 final class ParquetFiles {
 
@@ -72,6 +83,60 @@ final class ParquetFiles {
       Map<String, String> metadata = first.getKeyValueMetaData();
       writer.end(metadata);
     }
+  }
+
+  /**
+   * Reads the rows of {@code sources} (files of one Parquet schema, with their lengths), in order,
+   * and writes them into a new file {@code target} as fresh row groups (Snappy), with the first
+   * source's key-value metadata. Rows are copied as Parquet records, so every column keeps its
+   * exact type; for many small files, where {@link #merge} would keep one tiny row group each.
+   */
+  static void rewrite(List<ResourceId> sources, List<Long> lengths, ResourceId target)
+      throws IOException {
+    if (sources.isEmpty()) {
+      throw new IllegalArgumentException("nothing to rewrite into " + target);
+    }
+    FileMetaData first;
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(inputFile(sources.get(0), lengths.get(0)))) {
+      first = reader.getFooter().getFileMetaData();
+    }
+    MessageType schema = first.getSchema();
+    try (WritableByteChannel channel = FileSystems.create(target, MimeTypes.BINARY);
+        ParquetWriter<Group> writer =
+            ExampleParquetWriter.builder(outputFile(channel))
+                .withType(schema)
+                .withConf(new PlainParquetConfiguration())
+                .withExtraMetaData(withoutWriterModel(first.getKeyValueMetaData()))
+                .withCompressionCodec(CompressionCodecName.SNAPPY)
+                .build()) {
+      for (int i = 0; i < sources.size(); i++) {
+        try (ParquetFileReader reader =
+            ParquetFileReader.open(inputFile(sources.get(i), lengths.get(i)))) {
+          MessageType fileSchema = reader.getFooter().getFileMetaData().getSchema();
+          if (!fileSchema.equals(schema)) {
+            throw new IOException(
+                sources.get(i) + " has another schema than " + sources.get(0) + ": " + fileSchema);
+          }
+          MessageColumnIO columns = new ColumnIOFactory().getColumnIO(schema);
+          PageReadStore rowGroup;
+          while ((rowGroup = reader.readNextRowGroup()) != null) {
+            RecordReader<Group> records =
+                columns.getRecordReader(rowGroup, new GroupRecordConverter(schema));
+            for (long row = 0; row < rowGroup.getRowCount(); row++) {
+              writer.write(records.read());
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** The key-value metadata without the key every Parquet writer sets for itself. */
+  private static Map<String, String> withoutWriterModel(Map<String, String> metadata) {
+    Map<String, String> copy = new java.util.HashMap<>(metadata);
+    copy.remove("writer.model.name");
+    return copy;
   }
 
   private static final class ChannelOutputFile implements OutputFile {

@@ -58,12 +58,13 @@ import org.joda.time.Duration;
  * restored job never depends on an unclosed file). Only the names and sizes of the closed files
  * pass a GroupByKey; when the watermark passes the window's end (and again for each late file
  * within the allowed lateness) the pane's files are published: merged, row group by row group
- * without decoding a row, into files of up to {@link #withTargetFileSize target size}, under names
- * made from the window, the pane and the file's place in the pane. On Flink a pane is published
- * once the checkpoint that holds its file list completes ({@code @RequiresStableInput}); a restored
- * job publishes that same list again or a pane it never published. Publishing is idempotent: the
- * same list gives the same names, and a published name is never rewritten. Temporary files of a
- * bundle that failed are left where they are, under {@value #TEMP_FOLDER}, and never published.
+ * without decoding a row (or, when they are small, record by record into fresh row groups), into
+ * files of up to {@link #withTargetFileSize target size}, under names made from the window, the
+ * pane and the file's place in the pane. On Flink a pane is published once the checkpoint that
+ * holds its file list completes ({@code @RequiresStableInput}); a restored job publishes that same
+ * list again or a pane it never published. Publishing is idempotent: the same list gives the same
+ * names, and a published name is never rewritten. Temporary files of a bundle that failed are left
+ * where they are, under {@value #TEMP_FOLDER}, and never published.
  *
  * <p>Rows become Parquet records with the column types of Beam's {@code ParquetIO} (through Avro):
  * DATETIME to a UTC timestamp (millis), INT64 to int64, BYTES to binary, nested rows to groups and
@@ -85,6 +86,13 @@ public abstract class WriteParquet extends PTransform<PCollection<Row>, PCollect
    * is reported when its bundle ends, which can be after the watermark has moved on.
    */
   static final Duration LATE_FILE_HORIZON = Duration.standardDays(7);
+
+  /**
+   * Temporary files smaller than this on average are joined row by row into fresh row groups rather
+   * than by copying their row groups: a runner that hands the writer tiny bundles (the
+   * DirectRunner) would otherwise leave a published file of thousands of tiny row groups.
+   */
+  static final long SMALL_FILE_BYTES = 64 * 1024;
 
   private static final String SUFFIX = ".parquet";
   private static final String IN_PROGRESS = ".inprogress";
@@ -395,7 +403,12 @@ public abstract class WriteParquet extends PTransform<PCollection<Row>, PCollect
             target
                 .getCurrentDirectory()
                 .resolve(target.getFilename() + IN_PROGRESS, StandardResolveOptions.RESOLVE_FILE);
-        ParquetFiles.merge(sources, lengths, merging);
+        long bytes = lengths.stream().mapToLong(Long::longValue).sum();
+        if (bytes / sources.size() < SMALL_FILE_BYTES) {
+          ParquetFiles.rewrite(sources, lengths, merging);
+        } else {
+          ParquetFiles.merge(sources, lengths, merging);
+        }
         FileSystems.rename(List.of(merging), List.of(target));
       }
     }

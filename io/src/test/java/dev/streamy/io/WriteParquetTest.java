@@ -222,25 +222,37 @@ public class WriteParquetTest {
     assertThat(tempFiles(dir), empty());
   }
 
-  /** Each {@code addElements} of a TestStream is a bundle of its own on the DirectRunner. */
-  private static TestStream<Row> threeBundlesOfOneWindow() {
+  /**
+   * Each {@code addElements} of a TestStream is a bundle of its own on the DirectRunner: three
+   * bundles of two rows, each row with a payload of {@code payloadBytes} random bytes.
+   */
+  private static TestStream<Row> threeBundlesOfOneWindow(int payloadBytes) {
+    java.util.Random random = new java.util.Random(7);
     Instant t = T1300.plus(Duration.standardSeconds(10));
     TestStream.Builder<Row> stream = TestStream.create(SCHEMA).advanceWatermarkTo(T1300);
     for (int bundle = 0; bundle < 3; bundle++) {
       Instant ts = t.plus(Duration.standardSeconds(bundle));
+      byte[] first = new byte[payloadBytes];
+      byte[] second = new byte[payloadBytes];
+      random.nextBytes(first);
+      random.nextBytes(second);
       stream =
           stream.addElements(
-              TimestampedValue.of(row("b" + bundle + "-1", 1L, ts, true, new byte[] {1}), ts),
-              TimestampedValue.of(row("b" + bundle + "-2", 2L, ts, false, new byte[] {2}), ts));
+              TimestampedValue.of(row("b" + bundle + "-1", 1L, ts, true, first), ts),
+              TimestampedValue.of(row("b" + bundle + "-2", 2L, ts, false, second), ts));
     }
     return stream.advanceWatermarkToInfinity();
   }
 
-  @Test
-  public void aPaneWrittenByManyBundlesIsPublishedAsOneFileOfTheirRowGroups() throws Exception {
-    Path dir = temp.newFolder("bundles").toPath();
+  private static TestStream<Row> threeBundlesOfOneWindow() {
+    return threeBundlesOfOneWindow(1);
+  }
+
+  /** Writes the three bundles into 1-minute windows and returns the one published file. */
+  private Path publishThreeBundles(String folder, int payloadBytes) throws Exception {
+    Path dir = temp.newFolder(folder).toPath();
     pipeline
-        .apply(threeBundlesOfOneWindow())
+        .apply(threeBundlesOfOneWindow(payloadBytes))
         .apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))))
         .apply(WriteParquet.to(dir.toString(), SCHEMA).withPrefix("events"));
     pipeline.run().waitUntilFinish();
@@ -250,17 +262,35 @@ public class WriteParquetTest {
     assertEquals(List.of(file), parquetFiles(dir));
     assertThat("temporary files are published or deleted", tempFiles(dir), empty());
     List<Map<String, Object>> rows =
-        DuckDb.query("SELECT name FROM " + DuckDb.parquetUnder(dir) + " ORDER BY name");
+        DuckDb.query(
+            "SELECT name, octet_length(payload) AS bytes, len(tags) AS tags FROM "
+                + DuckDb.parquetUnder(dir)
+                + " ORDER BY name");
     assertEquals(6, rows.size());
     assertEquals("b0-1", rows.get(0).get("name"));
     assertEquals("b2-2", rows.get(5).get("name"));
-    // One row group per bundle: the bundles' files were merged, not rewritten row by row.
-    List<Map<String, Object>> rowGroups =
-        DuckDb.query(
-            "SELECT DISTINCT row_group_id FROM parquet_metadata('"
-                + dir.resolve(file).toAbsolutePath()
-                + "')");
-    assertEquals(3, rowGroups.size());
+    assertEquals((long) payloadBytes, ((Number) rows.get(3).get("bytes")).longValue());
+    assertEquals(2L, ((Number) rows.get(3).get("tags")).longValue());
+    return dir.resolve(file);
+  }
+
+  private static int rowGroups(Path file) throws Exception {
+    return DuckDb.query(
+            "SELECT DISTINCT row_group_id FROM parquet_metadata('" + file.toAbsolutePath() + "')")
+        .size();
+  }
+
+  @Test
+  public void aPaneOfManySmallBundlesIsPublishedAsOneFileWithFreshRowGroups() throws Exception {
+    Path file = publishThreeBundles("small-bundles", 1);
+    assertEquals("small files are rewritten, not kept a row group each", 1, rowGroups(file));
+  }
+
+  @Test
+  public void aPaneOfLargeBundlesIsPublishedAsOneFileOfTheirRowGroups() throws Exception {
+    // Random payloads do not compress: each bundle's file is over the small-file size.
+    Path file = publishThreeBundles("large-bundles", (int) WriteParquet.SMALL_FILE_BYTES);
+    assertEquals("large files are merged row group by row group", 3, rowGroups(file));
   }
 
   @Test
