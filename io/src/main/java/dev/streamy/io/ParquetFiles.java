@@ -60,14 +60,7 @@ final class ParquetFiles {
    */
   static void merge(List<ResourceId> sources, List<Long> lengths, ResourceId target)
       throws IOException {
-    if (sources.isEmpty()) {
-      throw new IllegalArgumentException("nothing to merge into " + target);
-    }
-    FileMetaData first;
-    try (ParquetFileReader reader =
-        ParquetFileReader.open(inputFile(sources.get(0), lengths.get(0)))) {
-      first = reader.getFooter().getFileMetaData();
-    }
+    FileMetaData first = firstFooter(sources, lengths, target);
     try (WritableByteChannel channel = FileSystems.create(target, MimeTypes.BINARY)) {
       ParquetFileWriter writer =
           new ParquetFileWriter(
@@ -80,8 +73,7 @@ final class ParquetFiles {
       for (int i = 0; i < sources.size(); i++) {
         writer.appendFile(inputFile(sources.get(i), lengths.get(i)));
       }
-      Map<String, String> metadata = first.getKeyValueMetaData();
-      writer.end(metadata);
+      writer.end(first.getKeyValueMetaData());
     }
   }
 
@@ -93,14 +85,7 @@ final class ParquetFiles {
    */
   static void rewrite(List<ResourceId> sources, List<Long> lengths, ResourceId target)
       throws IOException {
-    if (sources.isEmpty()) {
-      throw new IllegalArgumentException("nothing to rewrite into " + target);
-    }
-    FileMetaData first;
-    try (ParquetFileReader reader =
-        ParquetFileReader.open(inputFile(sources.get(0), lengths.get(0)))) {
-      first = reader.getFooter().getFileMetaData();
-    }
+    FileMetaData first = firstFooter(sources, lengths, target);
     MessageType schema = first.getSchema();
     try (WritableByteChannel channel = FileSystems.create(target, MimeTypes.BINARY);
         ParquetWriter<Group> writer =
@@ -129,6 +114,18 @@ final class ParquetFiles {
           }
         }
       }
+    }
+  }
+
+  /** The footer's file metadata (schema, key-value metadata) of the first of {@code sources}. */
+  private static FileMetaData firstFooter(
+      List<ResourceId> sources, List<Long> lengths, ResourceId target) throws IOException {
+    if (sources.isEmpty()) {
+      throw new IllegalArgumentException("no Parquet file to join into " + target);
+    }
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(inputFile(sources.get(0), lengths.get(0)))) {
+      return reader.getFooter().getFileMetaData();
     }
   }
 
