@@ -113,13 +113,18 @@ public final class IngestPipeline {
   public static Outputs ingest(PCollection<SourceRecord> records, Settings settings) {
     Contract contract = settings.getContract();
     // Parse and validate in one step, so that no runner ever encodes the JSON tree in between.
+    CheckEvents check =
+        CheckEvents.of(
+            ParseEvents.withLimits(settings.getMaxRecordBytes(), settings.getMaxJsonDepth()),
+            contract,
+            settings.getMaxFutureSkew());
+    if (records.isBounded() == PCollection.IsBounded.BOUNDED) {
+      // Nothing is late in a bounded run, so no step after this one dead-letters an event: valid
+      // events need only their coordinates, and the deduplication's shuffle stays small.
+      check = check.withoutPayload();
+    }
     WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter> validated =
-        records.apply(
-            "CheckEvents",
-            CheckEvents.of(
-                ParseEvents.withLimits(settings.getMaxRecordBytes(), settings.getMaxJsonDepth()),
-                contract,
-                settings.getMaxFutureSkew()));
+        records.apply("CheckEvents", check);
     PCollection<KV<SourceRecord, Row>> unique =
         validated
             .output()

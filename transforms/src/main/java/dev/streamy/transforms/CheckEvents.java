@@ -40,16 +40,27 @@ public abstract class CheckEvents
   /** {@link ParseEvents#withLimits} and {@link ValidateEvents#of}, fused. */
   public static CheckEvents of(ParseEvents parse, Contract contract, Duration maxFutureSkew) {
     ValidateEvents validate = ValidateEvents.of(contract, maxFutureSkew);
-    return new AutoValue_CheckEvents(parse, validate);
+    return new AutoValue_CheckEvents(parse, validate, true);
   }
 
   abstract ParseEvents getParse();
 
   abstract ValidateEvents getValidate();
 
+  abstract boolean getKeepsPayload();
+
   /** The same transform reading "now" from {@code clock} (tests, reproducible replays). */
   public CheckEvents withClock(SerializableSupplier<Instant> clock) {
-    return new AutoValue_CheckEvents(getParse(), getValidate().withClock(clock));
+    return new AutoValue_CheckEvents(getParse(), getValidate().withClock(clock), getKeepsPayload());
+  }
+
+  /**
+   * The same transform, but each valid event's record keeps only its coordinates ({@link
+   * SourceRecord#withoutPayload}), for pipelines in which no later step dead-letters an event. The
+   * payload is most of a record's bytes, and every shuffle after this step would encode it again.
+   */
+  public CheckEvents withoutPayload() {
+    return new AutoValue_CheckEvents(getParse(), getValidate(), false);
   }
 
   @Override
@@ -66,7 +77,8 @@ public abstract class CheckEvents
                         getParse().getMaxDepth(),
                         contract,
                         validate.getMaxFutureSkew(),
-                        validate.getClock()))
+                        validate.getClock(),
+                        getKeepsPayload()))
                 .withOutputTags(VALID, TupleTagList.of(FAILED)));
     PCollection<KV<SourceRecord, Row>> valid =
         outputs
@@ -88,6 +100,7 @@ public abstract class CheckEvents
     private final Contract contract;
     private final Duration maxFutureSkew;
     private final SerializableSupplier<Instant> clock;
+    private final boolean keepsPayload;
     private final Counter recordsRead = StreamyCounters.counter(StreamyCounters.RECORDS_READ);
     private final Counter parsed = StreamyCounters.counter(StreamyCounters.PARSED);
     private final Counter valid = StreamyCounters.counter(StreamyCounters.EVENTS_VALID);
@@ -102,12 +115,14 @@ public abstract class CheckEvents
         int maxDepth,
         Contract contract,
         Duration maxFutureSkew,
-        SerializableSupplier<Instant> clock) {
+        SerializableSupplier<Instant> clock,
+        boolean keepsPayload) {
       this.maxBytes = maxBytes;
       this.maxDepth = maxDepth;
       this.contract = contract;
       this.maxFutureSkew = maxFutureSkew;
       this.clock = clock;
+      this.keepsPayload = keepsPayload;
     }
 
     @Setup
@@ -139,7 +154,9 @@ public abstract class CheckEvents
         unknownFields.inc();
       }
       out.get(VALID)
-          .outputWithTimestamp(KV.of(record, checked.row), checked.verdict.getEventTime());
+          .outputWithTimestamp(
+              KV.of(keepsPayload ? record : record.withoutPayload(), checked.row),
+              checked.verdict.getEventTime());
     }
 
     /**

@@ -74,6 +74,14 @@ public abstract class SourceRecord implements Serializable {
   @SchemaFieldNumber("6")
   public abstract List<Header> getHeaders();
 
+  /**
+   * The same record without its payload (key, value and headers): its coordinates and timestamp
+   * only, for steps that can no longer dead-letter it and so need only its address.
+   */
+  public SourceRecord withoutPayload() {
+    return create(getTopic(), getPartition(), getOffset(), getTimestamp(), null, null, List.of());
+  }
+
   /** {@code topic/partition/offset}, the record's unique address, for messages and ledgers. */
   public String coordinates() {
     return getTopic() + "/" + getPartition() + "/" + getOffset();

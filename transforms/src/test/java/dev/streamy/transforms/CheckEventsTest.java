@@ -127,6 +127,57 @@ public class CheckEventsTest {
     }
   }
 
+  /**
+   * Without the payload: the same rows, coordinates and timestamps, records that keep no key, value
+   * or headers, and dead letters that still carry every original byte.
+   */
+  @Test
+  public void withoutPayloadKeepsOnlyTheCoordinatesOfValidEvents() {
+    List<SourceRecord> records = new ArrayList<>();
+    List<SourceRecord> real = RealEvents.records("recentchange");
+    for (int i = 0; i < real.size(); i += 30) {
+      SourceRecord r = real.get(i);
+      records.add(
+          SourceRecord.create(
+              r.getTopic(),
+              r.getPartition(),
+              r.getOffset(),
+              r.getTimestamp(),
+              "key".getBytes(StandardCharsets.UTF_8),
+              r.getValue(),
+              List.of(SourceRecord.Header.create("h", new byte[] {1}))));
+    }
+    records.add(
+        SourceRecord.of(
+            "recentchange", 0, records.size(), "not json".getBytes(StandardCharsets.UTF_8)));
+    PCollection<SourceRecord> input = ParseEventsTest.create(pipeline, records);
+    CheckEvents check =
+        CheckEvents.of(ParseEvents.withLimits(1 << 20, 10), TestEvents.CONTRACT, SKEW)
+            .withClock(FixedClock.at("2026-01-01T00:00:00Z"));
+    WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter> full =
+        input.apply("WithPayload", check);
+    WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter> slim =
+        input.apply("WithoutPayload", check.withoutPayload());
+
+    assertBothGiveTheSame(
+        "Rows",
+        full.output().apply("FullRows", ParDo.of(new RowSummaryFn())),
+        slim.output().apply("SlimRows", ParDo.of(new RowSummaryFn())));
+    PAssert.that(slim.output())
+        .satisfies(
+            events -> {
+              for (KV<SourceRecord, Row> event : events) {
+                assertEquals(null, event.getKey().getValue());
+                assertEquals(null, event.getKey().getKey());
+                assertEquals(List.of(), event.getKey().getHeaders());
+              }
+              return null;
+            });
+    assertBothGiveTheSame(
+        "DeadLetters", summaries("Full", full.failures()), summaries("Slim", slim.failures()));
+    pipeline.run().waitUntilFinish();
+  }
+
   private static long fusedCounter(PipelineResult run, String name) {
     long total = 0;
     for (MetricResult<Long> counter :
