@@ -17,8 +17,8 @@ import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.io.kafka.TimestampPolicy;
 import org.apache.beam.sdk.io.kafka.TimestampPolicyFactory;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
@@ -26,7 +26,6 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -169,17 +168,13 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
           .apply("ReadFromKafka", kafkaRead().withTopic(getTopic()))
           .apply("ToSourceRecords", ParDo.of(new ToSourceRecordFn()));
     } else {
-      PCollectionList<SourceRecord> partitions = PCollectionList.empty(input.getPipeline());
-      EventTimeFn timestampFn = eventTimeFn();
-      for (ReadOffsetRange.OffsetRange range : offsetRanges()) {
-        partitions =
-            partitions.and(
-                input.apply(
-                    "ReadPartition" + range.getPartition(),
-                    ReadOffsetRange.of(
-                        getBootstrapServers(), getConsumerConfig(), range, timestampFn)));
+      List<ReadOffsetRange.OffsetRange> ranges = offsetRanges();
+      if (ranges.isEmpty()) {
+        return input.apply("NothingToRead", Create.empty(SourceRecord.coder()));
       }
-      return partitions.apply("AllPartitions", Flatten.pCollections());
+      return input.apply(
+          "ReadPartitions",
+          ReadOffsetRange.of(getBootstrapServers(), getConsumerConfig(), ranges, eventTimeFn()));
     }
   }
 

@@ -13,6 +13,7 @@ import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -24,10 +25,14 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.joda.time.Instant;
 
 /**
- * Reads one partition's offsets {@code [start, end)} with a plain consumer, as a bounded read: the
- * records of a bounded run ({@link ReadKafkaRecords#withMaxRecords}). Beam's bounded wrapper of an
- * unbounded source polls through a reader built for streaming (checkpoint marks, watermarks, a
- * backoff that can wait on a partition for good); a known range needs none of that.
+ * Reads partitions' offsets {@code [start, end)}, one range per partition, each with a plain
+ * consumer, as a bounded read: the records of a bounded run ({@link
+ * ReadKafkaRecords#withMaxRecords}). The ranges are spread over the workers first (a rebalance on
+ * Flink), so partitions are read in parallel, and each worker's records go on to the next steps
+ * without being encoded in between (one read per partition, flattened, would be a union that Flink
+ * cannot chain to its consumer). Beam's bounded wrapper of an unbounded source polls through a
+ * reader built for streaming (checkpoint marks, watermarks, a backoff that can wait on a partition
+ * for good); a known range needs none of that.
  *
  * <p>The consumer is assigned the partition (no group membership, nothing committed) and stops at
  * its position, not at the last record it saw, so gaps (transaction markers, compaction) end the
@@ -43,30 +48,31 @@ abstract class ReadOffsetRange extends PTransform<PBegin, PCollection<SourceReco
   static ReadOffsetRange of(
       String bootstrapServers,
       Map<String, String> consumerConfig,
-      OffsetRange range,
+      List<OffsetRange> ranges,
       ReadKafkaRecords.EventTimeFn timestampFn) {
     return new AutoValue_ReadOffsetRange(
-        bootstrapServers, Map.copyOf(consumerConfig), range, timestampFn);
+        bootstrapServers, Map.copyOf(consumerConfig), List.copyOf(ranges), timestampFn);
   }
 
   abstract String getBootstrapServers();
 
   abstract Map<String, String> getConsumerConfig();
 
-  abstract OffsetRange getRange();
+  abstract List<OffsetRange> getRanges();
 
   abstract ReadKafkaRecords.EventTimeFn getTimestampFn();
 
-  /** The range only: the consumer config may hold secrets. */
+  /** The ranges only: the consumer config may hold secrets. */
   @Override
   public String toString() {
-    return "ReadOffsetRange" + getRange();
+    return "ReadOffsetRange" + getRanges();
   }
 
   @Override
   public PCollection<SourceRecord> expand(PBegin input) {
     return input
-        .apply("Range", Create.of(getRange()).withCoder(SerializableCoder.of(OffsetRange.class)))
+        .apply("Ranges", Create.of(getRanges()).withCoder(SerializableCoder.of(OffsetRange.class)))
+        .apply("SpreadRanges", Reshuffle.viaRandomKey())
         .apply(
             "Read",
             ParDo.of(new ReadRangeFn(getBootstrapServers(), getConsumerConfig(), getTimestampFn())))
