@@ -39,6 +39,17 @@ public final class DeadLetterHeaders {
   public static final String VALUE_SIZE = "dlq.value.size";
   public static final String VALUE_SHA256 = "dlq.value.sha256";
   public static final String VALUE_TRUNCATED = "dlq.value.truncated";
+
+  /**
+   * Set only on a DLQ topic record that had to be cut to fit the producer's {@code
+   * max.request.size}: what was cut, {@code key}, {@code value} and/or {@code headers} (the
+   * original ones), comma-separated. The dead-letter files and table keep the whole record.
+   */
+  public static final String TOPIC_TRUNCATED = "dlq.topic.truncated";
+
+  /** With {@link #TOPIC_TRUNCATED}: the original key's length in bytes. */
+  public static final String KEY_SIZE = "dlq.key.size";
+
   public static final String PIPELINE = "dlq.pipeline";
   public static final String PIPELINE_VERSION = "dlq.pipeline.version";
   public static final String PROCESSING_TIME = "dlq.processing.time";

@@ -8,6 +8,9 @@ import dev.streamy.transforms.StreamyCounters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +39,11 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.AbstractRecords;
+import org.apache.kafka.common.record.CompressionType;
+import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -48,9 +55,12 @@ import org.joda.time.Instant;
  * <p>Kafka: key and value are produced byte-identical to the source record (null stays null), the
  * original headers first, then the {@code dlq.*} metadata headers of {@link DeadLetterHeaders}.
  * Replay is a plain re-produce. The producer runs with {@code acks=all} and idempotence on; a
- * failed send fails the bundle so the runner retries it, nothing is dropped. Secret producer
- * settings are given to the producer only when it is created, never to KafkaIO's (displayed)
- * config.
+ * failed send fails the bundle so the runner retries it, nothing is dropped. A record that the
+ * producer would refuse as too large for its {@code max.request.size} (a source record near the
+ * topic's limit plus the metadata, or a key over it) is cut to fit instead, its {@code
+ * dlq.topic.truncated} header saying what was cut ({@link #fitted}): retrying it could never
+ * succeed, and the files and table still get the whole dead letter. Secret producer settings are
+ * given to the producer only when it is created, never to KafkaIO's (displayed) config.
  *
  * <p>Files: one row per dead letter, with every field of {@link DeadLetter}, written by {@link
  * WriteParquet} under the given directory. Dead letters are first re-timestamped to processing time
@@ -62,6 +72,9 @@ import org.joda.time.Instant;
  */
 @AutoValue
 public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter>, PDone> {
+
+  /** Kafka's default {@code max.request.size}: the largest record a producer sends. */
+  static final int DEFAULT_MAX_REQUEST_BYTES = 1_048_576;
 
   /** Length of the processing-time windows that group dead letters into files, by default. */
   public static final Duration DEFAULT_FILE_WINDOW = Duration.standardMinutes(1);
@@ -194,7 +207,7 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
             "StampPipeline", ParDo.of(new StampFn(getPipelineName(), getPipelineVersion())));
     if (topic != null) {
       stamped
-          .apply("ToDlqRecords", ParDo.of(new ToProducerRecordFn(topic)))
+          .apply("ToDlqRecords", ParDo.of(new ToProducerRecordFn(topic, maxRequestBytes())))
           .setCoder(new ProducerRecordBytesCoder())
           .apply("WriteToDlqTopic", kafkaWrite());
     }
@@ -263,14 +276,92 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
 
   /** The DLQ record of a dead letter: original key, value and headers, then {@code dlq.*}. */
   static ProducerRecord<byte[], byte[]> toProducerRecord(String topic, DeadLetter deadLetter) {
+    return record(topic, deadLetter.getKey(), deadLetter.getValue(), headers(deadLetter, true));
+  }
+
+  /**
+   * {@link #toProducerRecord}, cut to at most {@code maxBytes} as the producer measures a record
+   * (Kafka's own upper bound of its size in a batch): the original headers go first if even the
+   * metadata does not leave room, then the value and the key keep as much of their beginning as
+   * fits (the key at least half the room, or all of it). The {@code dlq.topic.truncated} header
+   * names what was cut and {@code dlq.key.size} gives the original key's length; {@code
+   * dlq.value.size} and {@code dlq.value.sha256} already describe the whole value.
+   */
+  static ProducerRecord<byte[], byte[]> fitted(String topic, DeadLetter deadLetter, int maxBytes) {
+    ProducerRecord<byte[], byte[]> whole = toProducerRecord(topic, deadLetter);
+    if (size(whole.key(), whole.value(), whole.headers()) <= maxBytes) {
+      return whole;
+    }
+    byte[] key = deadLetter.getKey();
+    byte[] value = deadLetter.getValue();
+    boolean keepOriginalHeaders = true;
+    RecordHeaders headers = headers(deadLetter, true);
+    addTruncationHeaders(headers, "", key);
+    // Room for key and value, with slack for the length varints that grow with them.
+    int room = maxBytes - size(null, null, headers) - 16;
+    if (room < 0) {
+      keepOriginalHeaders = false;
+      room = maxBytes - size(null, null, headers(deadLetter, false)) - 64;
+    }
+    room = Math.max(room, 0);
+    int keyLength = key == null ? 0 : key.length;
+    int valueLength = value == null ? 0 : value.length;
+    int keptKey = Math.min(keyLength, Math.max(room - valueLength, room / 2));
+    int keptValue = Math.min(valueLength, room - keptKey);
+    List<String> cut = new ArrayList<>();
+    if (keptKey < keyLength) {
+      cut.add("key");
+    }
+    if (keptValue < valueLength) {
+      cut.add("value");
+    }
+    if (!keepOriginalHeaders) {
+      cut.add("headers");
+    }
+    RecordHeaders fittedHeaders = headers(deadLetter, keepOriginalHeaders);
+    addTruncationHeaders(fittedHeaders, String.join(",", cut), key);
+    return record(
+        topic,
+        key == null ? null : Arrays.copyOf(key, keptKey),
+        value == null ? null : Arrays.copyOf(value, keptValue),
+        fittedHeaders);
+  }
+
+  private static RecordHeaders headers(DeadLetter deadLetter, boolean withOriginal) {
     RecordHeaders headers = new RecordHeaders();
-    for (SourceRecord.Header header : DeadLetterHeaders.of(deadLetter)) {
+    List<SourceRecord.Header> all = DeadLetterHeaders.of(deadLetter);
+    int first = withOriginal ? 0 : deadLetter.getHeaders().size();
+    for (SourceRecord.Header header : all.subList(first, all.size())) {
       headers.add(header.getKey(), header.getValue());
     }
+    return headers;
+  }
+
+  private static void addTruncationHeaders(
+      RecordHeaders headers, String cut, @Nullable byte[] key) {
+    headers.add(DeadLetterHeaders.TOPIC_TRUNCATED, cut.getBytes(StandardCharsets.UTF_8));
+    headers.add(
+        DeadLetterHeaders.KEY_SIZE,
+        Integer.toString(key == null ? 0 : key.length).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static ProducerRecord<byte[], byte[]> record(
+      String topic, @Nullable byte[] key, @Nullable byte[] value, RecordHeaders headers) {
     // No partition and no timestamp: the key picks the partition, and the broker's time keeps an
     // old source timestamp from making the DLQ record due for deletion at once.
-    return new ProducerRecord<>(
-        topic, null, null, deadLetter.getKey(), deadLetter.getValue(), headers);
+    return new ProducerRecord<>(topic, null, null, key, value, headers);
+  }
+
+  /** A record's size as the producer checks it against {@code max.request.size}. */
+  static int size(@Nullable byte[] key, @Nullable byte[] value, Headers headers) {
+    return AbstractRecords.estimateSizeInBytesUpperBound(
+        RecordBatch.CURRENT_MAGIC_VALUE, CompressionType.NONE, key, value, headers.toArray());
+  }
+
+  /** The producer's {@code max.request.size}, as given or Kafka's default. */
+  int maxRequestBytes() {
+    String given = getProducerConfig().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+    return given == null ? DEFAULT_MAX_REQUEST_BYTES : Integer.parseInt(given.trim());
   }
 
   private static void requireText(@Nullable String value, String name) {
@@ -329,16 +420,23 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
 
   private static final class ToProducerRecordFn
       extends DoFn<DeadLetter, ProducerRecord<byte[], byte[]>> {
+    private final Counter cut = StreamyCounters.counter(StreamyCounters.DLQ_RECORDS_CUT);
     private final String topic;
+    private final int maxBytes;
 
-    ToProducerRecordFn(String topic) {
+    ToProducerRecordFn(String topic, int maxBytes) {
       this.topic = topic;
+      this.maxBytes = maxBytes;
     }
 
     @ProcessElement
     public void processElement(
         @Element DeadLetter deadLetter, OutputReceiver<ProducerRecord<byte[], byte[]>> out) {
-      out.output(toProducerRecord(topic, deadLetter));
+      ProducerRecord<byte[], byte[]> record = fitted(topic, deadLetter, maxBytes);
+      if (record.headers().lastHeader(DeadLetterHeaders.TOPIC_TRUNCATED) != null) {
+        cut.inc();
+      }
+      out.output(record);
     }
   }
 

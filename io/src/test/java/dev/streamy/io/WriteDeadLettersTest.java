@@ -253,6 +253,64 @@ public class WriteDeadLettersTest {
   }
 
   @Test
+  public void aDlqRecordTooLargeForTheProducerIsCutToFitAndMarked() {
+    byte[] key = new byte[1_200_000];
+    byte[] value = new byte[900_000];
+    java.util.Arrays.fill(key, (byte) 'k');
+    java.util.Arrays.fill(value, (byte) 'v');
+    key[0] = 1;
+    value[0] = 2;
+    DeadLetter big =
+        DeadLetter.of(source(20, key, value), Stage.PARSE, ErrorCode.PARSE_ERROR)
+            .setMessage("not JSON")
+            .build();
+    int max = WriteDeadLetters.DEFAULT_MAX_REQUEST_BYTES;
+    ProducerRecord<byte[], byte[]> whole = WriteDeadLetters.toProducerRecord("dlq", big);
+    assertTrue(WriteDeadLetters.size(whole.key(), whole.value(), whole.headers()) > max);
+
+    ProducerRecord<byte[], byte[]> cut = WriteDeadLetters.fitted("dlq", big, max);
+    int size = WriteDeadLetters.size(cut.key(), cut.value(), cut.headers());
+    assertTrue("fits: " + size, size <= max);
+    assertTrue("uses the room: " + size, size > max - 1024);
+    assertEquals("key,value", header(cut, DeadLetterHeaders.TOPIC_TRUNCATED));
+    assertEquals("1200000", header(cut, DeadLetterHeaders.KEY_SIZE));
+    assertEquals("900000", header(cut, DeadLetterHeaders.VALUE_SIZE));
+    assertEquals(big.getValueSha256(), header(cut, DeadLetterHeaders.VALUE_SHA256));
+    assertArrayEquals(java.util.Arrays.copyOf(key, cut.key().length), cut.key());
+    assertArrayEquals(java.util.Arrays.copyOf(value, cut.value().length), cut.value());
+    assertTrue(cut.key().length >= (cut.key().length + cut.value().length) / 2);
+    assertEquals("trace", cut.headers().toArray()[0].key()); // the original headers stay
+
+    // A record that fits is sent whole, unmarked; a smaller limit cuts the value only.
+    DeadLetter small = deadLetters().get(0);
+    ProducerRecord<byte[], byte[]> same = WriteDeadLetters.fitted("dlq", small, max);
+    assertArrayEquals(small.getValue(), same.value());
+    assertNull(same.headers().lastHeader(DeadLetterHeaders.TOPIC_TRUNCATED));
+    DeadLetter valueOnly =
+        DeadLetter.of(source(21, new byte[] {7}, value), Stage.PARSE, ErrorCode.PARSE_ERROR)
+            .build();
+    ProducerRecord<byte[], byte[]> smaller = WriteDeadLetters.fitted("dlq", valueOnly, 500_000);
+    assertEquals("value", header(smaller, DeadLetterHeaders.TOPIC_TRUNCATED));
+    assertArrayEquals(new byte[] {7}, smaller.key());
+    assertTrue(WriteDeadLetters.size(smaller.key(), smaller.value(), smaller.headers()) <= 500_000);
+  }
+
+  @Test
+  public void theDlqLimitIsTheProducersMaxRequestSize() {
+    WriteDeadLetters sink = WriteDeadLetters.stampedAs("ingest", "1");
+    assertEquals(1_048_576, sink.toTopic("127.0.0.1:9", "dlq", Map.of()).maxRequestBytes());
+    assertEquals(
+        4_000_000,
+        sink.toTopic("127.0.0.1:9", "dlq", Map.of("max.request.size", "4000000"))
+            .maxRequestBytes());
+  }
+
+  private static String header(ProducerRecord<byte[], byte[]> record, String key) {
+    Header header = record.headers().lastHeader(key);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
   public void producerRecordCoderKeepsNullsAndHeaderOrder() throws Exception {
     WriteDeadLetters.ProducerRecordBytesCoder coder =
         new WriteDeadLetters.ProducerRecordBytesCoder();

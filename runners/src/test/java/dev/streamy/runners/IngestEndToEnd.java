@@ -59,6 +59,7 @@ public abstract class IngestEndToEnd {
 
   private static final String TOPIC = "recentchange";
   private static final int GENERATED = 3_000;
+  private static final int HUGE_KEY_BYTES = 1_200_000;
 
   @ClassRule public static final TemporaryFolder TEMP = new TemporaryFolder();
 
@@ -107,6 +108,8 @@ public abstract class IngestEndToEnd {
     private final Set<String> realOldFormat = new HashSet<>();
     private final Set<String> realEvents = new HashSet<>();
     private final Map<String, String> dedupedIds = new HashMap<>();
+    private String hugeKeyAt;
+    private long hugeKeyBytesInFiles = -1;
 
     private final Map<String, String> eventsByCoordinates = new HashMap<>(); // -> event id
     private final Map<String, String> deadLetterCodes = new HashMap<>(); // coordinates -> code
@@ -122,7 +125,8 @@ public abstract class IngestEndToEnd {
 
       produceRealEvents();
       generateEvents();
-      assertEquals(RealEvents.lines().size() + GENERATED, expected.size());
+      produceHugeKey();
+      assertEquals(RealEvents.lines().size() + GENERATED + 1, expected.size());
 
       result =
           test.runIngest(
@@ -166,6 +170,26 @@ public abstract class IngestEndToEnd {
       assertEquals(3_059, realEvents.size());
     }
 
+    /**
+     * A record the DLQ producer cannot send as it is: a key over its 1 MiB request limit (the input
+     * topic takes 4 MiB). It fails parsing, so it must reach every dead-letter sink.
+     */
+    private void produceHugeKey() throws Exception {
+      Properties props = new Properties();
+      props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+      props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(4 << 20));
+      byte[] key = new byte[HUGE_KEY_BYTES];
+      Arrays.fill(key, (byte) 'k');
+      byte[] value = "not json".getBytes(StandardCharsets.UTF_8);
+      try (KafkaProducer<byte[], byte[]> producer =
+          new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+        RecordMetadata sent = producer.send(new ProducerRecord<>(TOPIC, key, value)).get();
+        hugeKeyAt = sent.topic() + "/" + sent.partition() + "/" + sent.offset();
+      }
+      expected.put(hugeKeyAt, "DLQ:PARSE_ERROR");
+      producedValues.put(hugeKeyAt, value);
+    }
+
     private void generateEvents() throws Exception {
       Path ledger = output.resolveSibling("ledger.ndjson");
       for (Ledger.Entry entry : Generated.send(kafka, TOPIC, GENERATED, 0.2, 0.03, 7, ledger)) {
@@ -201,7 +225,8 @@ public abstract class IngestEndToEnd {
         try (ResultSet rows =
             sql.executeQuery(
                 "SELECT topic, partition, \"offset\", errorCode, value,"
-                    + " array_to_string(list_transform(violations, v -> v.path), ',')"
+                    + " array_to_string(list_transform(violations, v -> v.path), ','),"
+                    + " octet_length(key)"
                     + " FROM read_parquet('"
                     + output
                     + "/dead-letters/**/*.parquet')")) {
@@ -213,6 +238,9 @@ public abstract class IngestEndToEnd {
                 deadLetterCodes.put(at, rows.getString(4)));
             deadLetterValues.put(at, rows.getBytes(5));
             deadLetterViolations.put(at, rows.getString(6));
+            if (at.equals(hugeKeyAt)) {
+              hugeKeyBytesInFiles = rows.getLong(7);
+            }
           }
         }
       }
@@ -326,6 +354,15 @@ public abstract class IngestEndToEnd {
         if (!"TOO_LARGE".equals(header(record, "dlq.error.code"))) {
           assertArrayEquals(
               at, emptyToNull(run.producedValues.get(at)), emptyToNull(record.value()));
+        }
+        if (at.equals(run.hugeKeyAt)) {
+          // Cut to what the producer can send, and marked; the files keep the whole key.
+          assertEquals("key", header(record, "dlq.topic.truncated"));
+          assertEquals(Integer.toString(HUGE_KEY_BYTES), header(record, "dlq.key.size"));
+          assertTrue(record.key().length > 1_000_000 && record.key().length < HUGE_KEY_BYTES);
+          assertEquals(HUGE_KEY_BYTES, run.hugeKeyBytesInFiles);
+        } else {
+          assertEquals(at, null, header(record, "dlq.topic.truncated"));
         }
         assertEquals(IngestPipeline.NAME, header(record, "dlq.pipeline"));
       }

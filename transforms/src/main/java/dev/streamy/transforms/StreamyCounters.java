@@ -38,6 +38,9 @@ public final class StreamyCounters {
   /** Dead letters handed to the dead-letter sinks. */
   public static final String DEAD_LETTERS_WRITTEN = "dead_letters_written";
 
+  /** DLQ topic records cut to fit the producer's largest request (the files keep them whole). */
+  public static final String DLQ_RECORDS_CUT = "dlq_records_cut";
+
   /** Every per-code dead-letter counter is this followed by the {@link ErrorCode} name. */
   public static final String DEAD_LETTERS_PREFIX = "dead_letters_";
 
