@@ -4,13 +4,16 @@ import dev.streamy.pipelines.IngestPipeline;
 import dev.streamy.templates.PipelineArgs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkRunner;
 
 /**
@@ -127,15 +130,47 @@ public final class FlinkPresets {
     return problems;
   }
 
-  /** A fresh folder for the checkpoints of one embedded run, under the system's temp folder. */
+  /**
+   * A fresh folder for the checkpoints of one embedded run, under the system's temp folder, deleted
+   * when this JVM exits. A restarted run resumes from the consumer group's committed offsets, never
+   * from these checkpoints, so they have no use after the run; folders that runs killed without a
+   * shutdown left behind are deleted here, on the next run.
+   */
   static Path localCheckpoints() {
+    Path folder =
+        localCheckpoints(Path.of(System.getProperty("java.io.tmpdir"), "streamy-checkpoints"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(folder)));
+    return folder;
+  }
+
+  /**
+   * A fresh {@code run-<pid>-*} folder under {@code parent}, after deleting the folders there of
+   * processes that are gone.
+   */
+  static Path localCheckpoints(Path parent) {
     try {
-      Path parent = Path.of(System.getProperty("java.io.tmpdir"), "streamy-checkpoints");
       Files.createDirectories(parent);
-      return Files.createTempDirectory(parent, "run-");
+      try (DirectoryStream<Path> runs = Files.newDirectoryStream(parent, "run-*-*")) {
+        for (Path run : runs) {
+          String[] parts = run.getFileName().toString().split("-", 3);
+          if (parts[1].matches("[0-9]{1,18}")
+              && ProcessHandle.of(Long.parseLong(parts[1])).isEmpty()) {
+            deleteQuietly(run);
+          }
+        }
+      }
+      return Files.createTempDirectory(parent, "run-" + ProcessHandle.current().pid() + "-");
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot create a folder for the embedded run's checkpoints", e);
+    }
+  }
+
+  private static void deleteQuietly(Path folder) {
+    try (Stream<Path> paths = Files.walk(folder)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      // Best effort: a folder left behind is deleted by the next run.
     }
   }
 

@@ -9,11 +9,15 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import dev.streamy.runners.flink.FlinkPresets.UnsafeFlinkSettingsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.beam.runners.flink.FlinkRunner;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 public class FlinkPresetsTest {
 
@@ -29,6 +33,29 @@ public class FlinkPresetsTest {
 
   private static String refusal(String... extra) {
     return assertThrows(UnsafeFlinkSettingsException.class, () -> options(extra)).getMessage();
+  }
+
+  @Rule public final TemporaryFolder temp = new TemporaryFolder();
+
+  @Test
+  public void anEmbeddedRunsCheckpointFolderIsItsOwnAndTheGoneRunsFoldersAreDeleted()
+      throws Exception {
+    Path parent = temp.getRoot().toPath();
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    Path left = Files.createDirectories(parent.resolve("run-" + gone.pid() + "-1/chk-3"));
+    Files.writeString(left.resolve("_metadata"), "x");
+    long self = ProcessHandle.current().pid();
+    Path running = Files.createDirectories(parent.resolve("run-" + self + "-2"));
+    Path other = Files.createDirectories(parent.resolve("kept"));
+
+    Path mine = FlinkPresets.localCheckpoints(parent);
+
+    assertTrue(mine.getFileName().toString().startsWith("run-" + self + "-"));
+    assertTrue(Files.isDirectory(mine));
+    assertFalse(Files.exists(left.getParent()));
+    assertTrue(Files.isDirectory(running));
+    assertTrue(Files.isDirectory(other));
   }
 
   @Test
