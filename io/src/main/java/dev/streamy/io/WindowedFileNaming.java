@@ -14,8 +14,8 @@ import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 
 /**
  * Names output files from their window, pane and shard only, so that a retried or restored write
- * produces the same name (and overwrites, never duplicates) and a late pane gets a new file next to
- * the on-time one:
+ * produces the same name (which {@link WriteParquet} then leaves as it is: never a duplicate) and a
+ * late pane gets a new file next to the on-time one:
  *
  * <pre>
  * date=2024-08-22/hour=13/events-20240822T1300Z-20240822T1301Z-pane-0-shard-00000-of-00001.parquet
