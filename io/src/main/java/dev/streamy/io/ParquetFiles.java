@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.io.FileSystems;
@@ -87,6 +88,7 @@ final class ParquetFiles {
       throws IOException {
     FileMetaData first = firstFooter(sources, lengths, target);
     MessageType schema = first.getSchema();
+    MessageColumnIO columns = new ColumnIOFactory().getColumnIO(schema);
     try (WritableByteChannel channel = FileSystems.create(target, MimeTypes.BINARY);
         ParquetWriter<Group> writer =
             ExampleParquetWriter.builder(outputFile(channel))
@@ -103,7 +105,6 @@ final class ParquetFiles {
             throw new IOException(
                 sources.get(i) + " has another schema than " + sources.get(0) + ": " + fileSchema);
           }
-          MessageColumnIO columns = new ColumnIOFactory().getColumnIO(schema);
           PageReadStore rowGroup;
           while ((rowGroup = reader.readNextRowGroup()) != null) {
             RecordReader<Group> records =
@@ -131,7 +132,7 @@ final class ParquetFiles {
 
   /** The key-value metadata without the key every Parquet writer sets for itself. */
   private static Map<String, String> withoutWriterModel(Map<String, String> metadata) {
-    Map<String, String> copy = new java.util.HashMap<>(metadata);
+    Map<String, String> copy = new HashMap<>(metadata);
     copy.remove("writer.model.name");
     return copy;
   }

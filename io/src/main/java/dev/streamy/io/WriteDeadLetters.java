@@ -294,16 +294,8 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
     }
     byte[] key = deadLetter.getKey();
     byte[] value = deadLetter.getValue();
-    boolean keepOriginalHeaders = true;
-    RecordHeaders headers = headers(deadLetter, true);
-    addTruncationHeaders(headers, "", key);
-    // Room for key and value, with slack for the length varints that grow with them.
-    int room = maxBytes - size(null, null, headers) - 16;
-    if (room < 0) {
-      keepOriginalHeaders = false;
-      room = maxBytes - size(null, null, headers(deadLetter, false)) - 64;
-    }
-    room = Math.max(room, 0);
+    boolean keepOriginalHeaders = roomBeside(deadLetter, true, maxBytes) >= 0;
+    int room = Math.max(roomBeside(deadLetter, keepOriginalHeaders, maxBytes), 0);
     int keyLength = key == null ? 0 : key.length;
     int valueLength = value == null ? 0 : value.length;
     int keptKey = Math.min(keyLength, Math.max(room - valueLength, room / 2));
@@ -325,6 +317,17 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
         key == null ? null : Arrays.copyOf(key, keptKey),
         value == null ? null : Arrays.copyOf(value, keptValue),
         fittedHeaders);
+  }
+
+  /**
+   * The bytes left for key and value in a record of at most {@code maxBytes} beside the dead
+   * letter's headers (with or without the original ones) and the truncation headers with their
+   * longest marker, less 16 for the length varints that grow with key and value.
+   */
+  private static int roomBeside(DeadLetter deadLetter, boolean withOriginal, int maxBytes) {
+    RecordHeaders headers = headers(deadLetter, withOriginal);
+    addTruncationHeaders(headers, "key,value,headers", deadLetter.getKey());
+    return maxBytes - size(null, null, headers) - 16;
   }
 
   private static RecordHeaders headers(DeadLetter deadLetter, boolean withOriginal) {

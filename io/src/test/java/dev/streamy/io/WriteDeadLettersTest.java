@@ -293,6 +293,26 @@ public class WriteDeadLettersTest {
     assertEquals("value", header(smaller, DeadLetterHeaders.TOPIC_TRUNCATED));
     assertArrayEquals(new byte[] {7}, smaller.key());
     assertTrue(WriteDeadLetters.size(smaller.key(), smaller.value(), smaller.headers()) <= 500_000);
+
+    // Original headers that leave no room go too; the record still fits.
+    DeadLetter bigHeaders =
+        DeadLetter.of(
+                SourceRecord.create(
+                    "recentchange",
+                    1,
+                    22,
+                    T,
+                    null,
+                    value,
+                    List.of(SourceRecord.Header.create("blob", new byte[600_000]))),
+                Stage.PARSE,
+                ErrorCode.PARSE_ERROR)
+            .build();
+    ProducerRecord<byte[], byte[]> noHeaders = WriteDeadLetters.fitted("dlq", bigHeaders, 500_000);
+    assertEquals("value,headers", header(noHeaders, DeadLetterHeaders.TOPIC_TRUNCATED));
+    assertNull(noHeaders.headers().lastHeader("blob"));
+    assertTrue(
+        WriteDeadLetters.size(noHeaders.key(), noHeaders.value(), noHeaders.headers()) <= 500_000);
   }
 
   @Test
