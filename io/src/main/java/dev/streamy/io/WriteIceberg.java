@@ -9,15 +9,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import javax.annotation.Nullable;
-import org.apache.beam.sdk.io.iceberg.IcebergIO;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.io.iceberg.IcebergUtils;
-import org.apache.beam.sdk.io.iceberg.IcebergWriteResult;
 import org.apache.beam.sdk.schemas.Schema;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.display.DisplayData;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.apache.iceberg.PartitionSpec;
@@ -35,29 +44,54 @@ import org.apache.iceberg.types.Types;
 import org.joda.time.Duration;
 
 /**
- * Appends {@link Row}s to one Iceberg table through Beam's {@link IcebergIO}: the same rows, of the
- * same Beam schema, that {@link WriteParquet} writes, with no second conversion.
+ * Appends {@link Row}s to one Iceberg table exactly once: the same rows, of the same Beam schema,
+ * that {@link WriteParquet} writes.
  *
  * <p>Create the table first with {@link #ensureTable} (before the pipeline is built), so that its
- * partitioning ({@code hour(<event time>)}), format version 2 and Parquet codec are streamy's;
- * otherwise IcebergIO creates an unpartitioned table with its defaults.
+ * partitioning ({@code hour(<event time>)}), format version 2 and Parquet codec are streamy's.
  *
- * <p>Bounded input is committed once at the end. Unbounded input needs {@link #withCommitInterval}:
- * IcebergIO commits a snapshot every interval, with random data-file names; it is at-least-once
- * (Beam issue 34074), so keep the event id and source offset columns to find duplicates.
+ * <p>How rows reach the table:
  *
- * <p>IcebergIO 2.67 caches tables and catalogs in static maps keyed by {@code namespace.table}
- * alone: within one JVM, two writes to the same table name in different catalogs mix up their
- * tables. Give every table a distinct name.
+ * <ol>
+ *   <li>Rows are written to Parquet data files as they arrive, by Iceberg's own generic writer, one
+ *       open file per partition and worker, closed at {@link #withTargetFileSize the target size}
+ *       and when the bundle ends (on Flink, before each checkpoint). Nothing is held in state but
+ *       the closed files' metadata, so memory does not grow with the rows of a window.
+ *   <li>One committer per table gathers the closed files (once at the end of bounded input; every
+ *       {@link #withCommitInterval commit interval} for unbounded input) and, past the runner's
+ *       stable-input boundary, appends those the table does not hold yet in one snapshot that
+ *       records the sink id, so a restored job never commits a file twice (see {@link
+ *       IcebergCommitter}). Small files of the commit are then joined in a rewrite snapshot.
+ *   <li>Files a failed bundle wrote are never committed; the committer deletes this sink's
+ *       unreferenced files once they are older than {@link #withOrphanAge the orphan age}.
+ * </ol>
+ *
+ * <p>Give every job that writes the table its own {@link #withSinkId sink id}, and keep it across
+ * restarts: two jobs with different ids append side by side without losing each other's commits;
+ * two with the same id would take each other's commits for their own.
+ *
+ * <p>The result holds the ids of the snapshots committed.
  */
 @AutoValue
-public abstract class WriteIceberg extends PTransform<PCollection<Row>, IcebergWriteResult> {
+public abstract class WriteIceberg extends PTransform<PCollection<Row>, PCollection<Long>> {
 
   /** Table property values written by {@link #ensureTable}. */
   public static final String FORMAT_VERSION = "2";
 
+  /** The sink id when none is given. */
+  public static final String DEFAULT_SINK_ID = "streamy";
+
+  /** Size a data file grows to before the writer starts the next, by default. */
+  public static final long DEFAULT_TARGET_FILE_BYTES = 128L * 1024 * 1024;
+
+  /** How old an uncommitted data file must be before it counts as an orphan, by default. */
+  public static final Duration DEFAULT_ORPHAN_AGE = Duration.standardDays(1);
+
   /** Namespace and table names: the allow-list streamy accepts (no dots, slashes or spaces). */
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+
+  /** Sink ids: they go into file names and table property keys. */
+  private static final Pattern SINK_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
   /** Appends to table {@code namespace.table} of {@code catalog}. */
   public static WriteIceberg to(IcebergCatalogSettings catalog, String namespace, String table) {
@@ -68,6 +102,9 @@ public abstract class WriteIceberg extends PTransform<PCollection<Row>, IcebergW
         .setCatalog(catalog)
         .setNamespace(checkName("namespace", namespace))
         .setTable(checkName("table", table))
+        .setSinkId(DEFAULT_SINK_ID)
+        .setTargetFileBytes(DEFAULT_TARGET_FILE_BYTES)
+        .setOrphanAge(DEFAULT_ORPHAN_AGE)
         .build();
   }
 
@@ -78,6 +115,12 @@ public abstract class WriteIceberg extends PTransform<PCollection<Row>, IcebergW
   abstract String getTable();
 
   abstract @Nullable Duration getCommitInterval();
+
+  abstract String getSinkId();
+
+  abstract long getTargetFileBytes();
+
+  abstract Duration getOrphanAge();
 
   abstract Builder toBuilder();
 
@@ -91,12 +134,18 @@ public abstract class WriteIceberg extends PTransform<PCollection<Row>, IcebergW
 
     abstract Builder setCommitInterval(@Nullable Duration commitInterval);
 
+    abstract Builder setSinkId(String sinkId);
+
+    abstract Builder setTargetFileBytes(long bytes);
+
+    abstract Builder setOrphanAge(Duration age);
+
     abstract WriteIceberg build();
   }
 
   /**
    * Commits a snapshot every {@code interval} when the input is unbounded (required then); ignored
-   * for bounded input, which IcebergIO commits once at the end.
+   * for bounded input, which is committed once at the end.
    */
   public WriteIceberg withCommitInterval(Duration interval) {
     if (interval == null || !interval.isLongerThan(Duration.ZERO)) {
@@ -105,41 +154,111 @@ public abstract class WriteIceberg extends PTransform<PCollection<Row>, IcebergW
     return toBuilder().setCommitInterval(interval).build();
   }
 
+  /**
+   * Names this writer in the table's snapshots and data files: keep it across restarts of a job,
+   * and give each job writing the same table its own.
+   */
+  public WriteIceberg withSinkId(String sinkId) {
+    return toBuilder().setSinkId(checkSinkId(sinkId)).build();
+  }
+
+  /**
+   * {@code sinkId} when it can name a sink (it goes into file names and table property keys).
+   *
+   * @throws IllegalArgumentException with the allowed pattern otherwise
+   */
+  public static String checkSinkId(String sinkId) {
+    if (sinkId == null || !SINK_ID.matcher(sinkId).matches()) {
+      throw new IllegalArgumentException(
+          "sink id must match " + SINK_ID.pattern() + ", got: " + sinkId);
+    }
+    return sinkId;
+  }
+
+  /** Closes a data file once it holds about {@code bytes} and starts the next. */
+  public WriteIceberg withTargetFileSize(long bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("target file size must be positive: " + bytes);
+    }
+    return toBuilder().setTargetFileBytes(bytes).build();
+  }
+
+  /**
+   * Deletes this sink's uncommitted data files once they are older than {@code age}: make it longer
+   * than a file can take to be committed (commit interval, checkpoints, a restart).
+   */
+  public WriteIceberg withOrphanAge(Duration age) {
+    if (age == null || !age.isLongerThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("orphan age must be positive");
+    }
+    return toBuilder().setOrphanAge(age).build();
+  }
+
   /** The table written to, as {@code namespace.table}. */
   public String tableName() {
     return getNamespace() + "." + getTable();
   }
 
   @Override
-  public IcebergWriteResult expand(PCollection<Row> input) {
+  public PCollection<Long> expand(PCollection<Row> input) {
     if (!input.hasSchema()) {
       throw new IllegalArgumentException("WriteIceberg needs rows with a Beam schema");
     }
-    IcebergIO.WriteRows write =
-        IcebergIO.writeRows(getCatalog().toBeamConfig())
-            .to(TableIdentifier.of(getNamespace(), getTable()));
     Duration commitInterval = getCommitInterval();
-    if (input.isBounded() == PCollection.IsBounded.UNBOUNDED) {
-      if (commitInterval == null) {
-        throw new IllegalArgumentException(
-            "Writing unbounded rows to Iceberg table "
-                + tableName()
-                + " needs withCommitInterval(...)");
-      }
-      // IcebergIO requires a triggering frequency for unbounded input and rejects one for bounded.
-      write = write.withTriggeringFrequency(commitInterval);
+    boolean unbounded = input.isBounded() == PCollection.IsBounded.UNBOUNDED;
+    if (unbounded && commitInterval == null) {
+      throw new IllegalArgumentException(
+          "Writing unbounded rows to Iceberg table "
+              + tableName()
+              + " needs withCommitInterval(...)");
     }
+    Coder<WrittenDataFile> fileCoder = SerializableCoder.of(WrittenDataFile.class);
     // The table is partitioned by its own columns; upstream windows and triggers mean nothing to
-    // it, and IcebergIO's internal flatten rejects grouped (continuation) triggers. Every row is
-    // written once, whatever pane it came in.
-    return input
+    // it. Every row is written once, whatever pane it came in.
+    PCollection<KV<String, WrittenDataFile>> files =
+        input
+            .apply(
+                "IntoGlobalWindow",
+                Window.<Row>into(new GlobalWindows())
+                    .triggering(DefaultTrigger.of())
+                    .withAllowedLateness(Duration.ZERO)
+                    .discardingFiredPanes())
+            .apply(
+                "WriteDataFiles",
+                ParDo.of(
+                    new WriteIcebergFilesFn(
+                        getCatalog(),
+                        getNamespace(),
+                        getTable(),
+                        getSinkId(),
+                        getTargetFileBytes())))
+            .setCoder(fileCoder)
+            .apply("KeyByTable", WithKeys.of(tableName()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), fileCoder));
+    if (unbounded) {
+      files =
+          files.apply(
+              "EveryCommitInterval",
+              Window.<KV<String, WrittenDataFile>>configure()
+                  .triggering(
+                      Repeatedly.forever(
+                          AfterProcessingTime.pastFirstElementInPane().plusDelayOf(commitInterval)))
+                  .withAllowedLateness(Duration.ZERO)
+                  .discardingFiredPanes());
+    }
+    return files
+        .apply("GroupFilesToCommit", GroupByKey.create())
         .apply(
-            "IntoGlobalWindow",
-            Window.<Row>into(new GlobalWindows())
-                .triggering(DefaultTrigger.of())
-                .withAllowedLateness(Duration.ZERO)
-                .discardingFiredPanes())
-        .apply("WriteIcebergTable", write);
+            "CommitFiles",
+            ParDo.of(
+                new IcebergCommitter.CommitFilesFn(
+                    getCatalog(),
+                    getNamespace(),
+                    getTable(),
+                    getSinkId(),
+                    getTargetFileBytes(),
+                    getOrphanAge().getMillis())))
+        .setCoder(VarLongCoder.of());
   }
 
   @Override
@@ -148,6 +267,8 @@ public abstract class WriteIceberg extends PTransform<PCollection<Row>, IcebergW
     builder
         .add(DisplayData.item("table", tableName()))
         .add(DisplayData.item("catalogType", getCatalog().getType().name()))
+        .add(DisplayData.item("sinkId", getSinkId()))
+        .add(DisplayData.item("targetFileBytes", getTargetFileBytes()))
         .addIfNotNull(DisplayData.item("commitInterval", getCommitInterval()));
     getCatalog()
         .redactedProperties()

@@ -167,12 +167,10 @@ public class WriteIcebergRestTest {
               expected("b", null, T1305),
               expected("c", Long.MAX_VALUE, T1410)));
 
-      Snapshot snapshot = written.currentSnapshot();
-      assertNotNull(snapshot);
-      assertEquals("append", snapshot.operation());
-      List<Snapshot> snapshots = new ArrayList<>();
-      written.snapshots().forEach(snapshots::add);
-      assertEquals(1, snapshots.size());
+      assertNotNull(written.currentSnapshot());
+      List<Snapshot> appends = WriteIcebergTest.appends(written);
+      assertEquals(1, appends.size());
+      Snapshot snapshot = appends.get(0);
       assertEquals("3", snapshot.summary().get("added-records"));
       Set<Integer> hours = new HashSet<>();
       for (DataFile file : snapshot.addedDataFiles(written.io())) {

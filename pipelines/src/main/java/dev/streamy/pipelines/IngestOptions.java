@@ -275,4 +275,13 @@ public interface IngestOptions extends KafkaOptions {
   String getIcebergCommitInterval();
 
   void setIcebergCommitInterval(String value);
+
+  @Description(
+      "Names this job in the Iceberg tables it writes: each commit records the sink id, so a"
+          + " restarted job never commits a data file twice. Keep it across restarts; give every"
+          + " job writing the same tables its own. Default: the consumer group.")
+  @TemplateParameter(order = 56, group = "Output", example = "streamy-ingest")
+  String getSinkId();
+
+  void setSinkId(String value);
 }

@@ -213,7 +213,9 @@ public final class IngestPipeline {
 
   private static WriteIceberg icebergTable(Settings settings, String table) {
     return WriteIceberg.to(settings.getIcebergCatalog(), settings.getIcebergNamespace(), table)
-        .withCommitInterval(settings.getIcebergCommitInterval());
+        .withCommitInterval(settings.getIcebergCommitInterval())
+        .withSinkId(settings.getSinkId())
+        .withTargetFileSize(settings.getTargetFileBytes());
   }
 
   /**

@@ -111,6 +111,15 @@ public abstract class Settings implements Serializable {
                 () -> WriteIceberg.checkName("namespace", options.getIcebergNamespace())))
         .setIcebergCommitInterval(
             positive("icebergCommitInterval", options.getIcebergCommitInterval()))
+        .setSinkId(
+            option(
+                "sinkId",
+                options.getSinkId(),
+                () ->
+                    WriteIceberg.checkSinkId(
+                        blankToNull(options.getSinkId()) != null
+                            ? options.getSinkId()
+                            : options.getConsumerGroup())))
         .build();
   }
 
@@ -138,6 +147,7 @@ public abstract class Settings implements Serializable {
         .setIcebergCatalog(null)
         .setIcebergNamespace("streamy")
         .setIcebergCommitInterval(Duration.standardMinutes(2))
+        .setSinkId("streamy-ingest")
         .build();
   }
 
@@ -200,6 +210,9 @@ public abstract class Settings implements Serializable {
   public abstract String getIcebergNamespace();
 
   public abstract Duration getIcebergCommitInterval();
+
+  /** The sink id the Iceberg committers record (by default the consumer group). */
+  public abstract String getSinkId();
 
   /** The main choices, secrets redacted: what may be logged. */
   @Override
@@ -269,6 +282,8 @@ public abstract class Settings implements Serializable {
     public abstract Builder setIcebergNamespace(String namespace);
 
     public abstract Builder setIcebergCommitInterval(Duration interval);
+
+    public abstract Builder setSinkId(String sinkId);
 
     public abstract Settings build();
   }

@@ -69,7 +69,7 @@ public class IngestOptionsTest {
   @Test
   public void everyGetterIsDescribedAndHasADefaultOrIsRequired() {
     List<Method> getters = getters();
-    assertEquals(23, getters.size());
+    assertEquals(24, getters.size());
     for (Method getter : getters) {
       Description description = getter.getAnnotation(Description.class);
       assertTrue(getter.getName() + " has no @Description", description != null);
@@ -165,6 +165,19 @@ public class IngestOptionsTest {
         Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN"),
         settings.getKafkaConfig());
     assertEquals("alerts.dead", settings.getDeadLetterTopic());
+  }
+
+  @Test
+  public void theSinkIdIsTheConsumerGroupUnlessGivenAndMustBeAName() {
+    assertEquals(
+        "streamy-ingest", Settings.from(parse("--consumerGroup=streamy-ingest")).getSinkId());
+    assertEquals(
+        "job-2",
+        Settings.from(parse("--consumerGroup=streamy-ingest", "--sinkId=job-2")).getSinkId());
+    IllegalArgumentException bad =
+        assertThrows(
+            IllegalArgumentException.class, () -> Settings.from(parse("--sinkId=../escape")));
+    assertTrue(bad.getMessage(), bad.getMessage().contains("sinkId"));
   }
 
   @Test

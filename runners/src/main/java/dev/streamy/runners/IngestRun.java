@@ -83,16 +83,16 @@ final class IngestRun {
       for (org.apache.iceberg.Snapshot ignored : table.snapshots()) {
         snapshots++;
       }
-      String rows =
-          table.currentSnapshot() == null
-              ? "0"
-              : table.currentSnapshot().summary().getOrDefault("total-records", "?");
+      org.apache.iceberg.Snapshot current = table.currentSnapshot();
+      Map<String, String> summary = current == null ? Map.of() : current.summary();
       out.printf(
           Locale.ROOT,
-          "  iceberg %-22s %s rows, %d snapshots, at %s%n",
+          "  iceberg %-22s %s rows in %s data files, %d snapshots%s, at %s%n",
           settings.getIcebergNamespace() + "." + name,
-          rows,
+          summary.getOrDefault("total-records", "0"),
+          summary.getOrDefault("total-data-files", "0"),
           snapshots,
+          current == null ? "" : " (current " + current.snapshotId() + ")",
           table.location());
     }
   }
