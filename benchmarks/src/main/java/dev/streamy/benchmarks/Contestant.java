@@ -26,6 +26,8 @@ abstract class Contestant {
     BASELINE,
     /** {@code ./streamy ingest} without {@code --runner}: whatever runs locally by default. */
     EMBEDDED,
+    /** {@code ./streamy ingest --sink=iceberg}: the local default, into Iceberg tables only. */
+    EMBEDDED_ICEBERG,
     /** {@code ./streamy ingest --runner=direct}. */
     DIRECT,
     /** {@code ./streamy ingest --runner=flink --maxRecords=N}: the client waits for the job. */
@@ -46,8 +48,8 @@ abstract class Contestant {
   abstract int parallelism();
 
   /**
-   * The contestant of {@code name}: {@code baseline}, {@code embedded}, {@code direct}, {@code
-   * flink-bounded-p<P>} or {@code flink-streaming-p<P>}.
+   * The contestant of {@code name}: {@code baseline}, {@code embedded}, {@code embedded-iceberg},
+   * {@code direct}, {@code flink-bounded-p<P>} or {@code flink-streaming-p<P>}.
    */
   static Contestant named(String name) {
     switch (name) {
@@ -55,6 +57,8 @@ abstract class Contestant {
         return new AutoValue_Contestant(name, Kind.BASELINE, 0);
       case "embedded":
         return new AutoValue_Contestant(name, Kind.EMBEDDED, 0);
+      case "embedded-iceberg":
+        return new AutoValue_Contestant(name, Kind.EMBEDDED_ICEBERG, 0);
       case "direct":
         return new AutoValue_Contestant(name, Kind.DIRECT, 0);
       default:
@@ -63,7 +67,7 @@ abstract class Contestant {
           throw new IllegalArgumentException(
               "--contestants: no contestant '"
                   + name
-                  + "'; choose from baseline, embedded, direct, flink-bounded-p<P>,"
+                  + "'; choose from baseline, embedded, embedded-iceberg, direct, flink-bounded-p<P>,"
                   + " flink-streaming-p<P>");
         }
         return new AutoValue_Contestant(
@@ -98,6 +102,8 @@ abstract class Contestant {
         return "hand-written single-thread baseline (KafkaConsumer + streamy's rules + parquet-hadoop)";
       case EMBEDDED:
         return "./streamy ingest, the local default runner";
+      case EMBEDDED_ICEBERG:
+        return "./streamy ingest --sink=iceberg, the local default runner into Iceberg tables";
       case DIRECT:
         return "./streamy ingest --runner=direct (Beam DirectRunner)";
       case FLINK_BOUNDED:

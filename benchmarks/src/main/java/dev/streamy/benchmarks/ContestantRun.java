@@ -111,7 +111,10 @@ final class ContestantRun {
     if (contestant.kind() == Contestant.Kind.BASELINE) {
       result.setNote(baselineNote(log));
     }
-    LedgerCheck.Result check = LedgerCheck.parquet(output, expected, contract, windowMillis);
+    LedgerCheck.Result check =
+        contestant.kind() == Contestant.Kind.EMBEDDED_ICEBERG
+            ? LedgerCheck.iceberg(output, expected, contract, windowMillis)
+            : LedgerCheck.parquet(output, expected, contract, windowMillis);
     return result.setCheckPassed(check.passed()).setCheck(check.summary()).build();
   }
 
@@ -264,6 +267,10 @@ final class ContestantRun {
       case EMBEDDED:
         command.add("--maxRecords=" + records);
         command.add("--sink=parquet");
+        break;
+      case EMBEDDED_ICEBERG:
+        command.add("--maxRecords=" + records);
+        command.add("--sink=iceberg");
         break;
       case DIRECT:
         command.add("--runner=direct");

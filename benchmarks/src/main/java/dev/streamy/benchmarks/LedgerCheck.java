@@ -77,6 +77,31 @@ final class LedgerCheck {
 
   /** Checks the Parquet output of a bounded run under {@code output}. */
   static Result parquet(Path output, Expected expected, Contract contract, long windowMillis) {
+    return check(
+        sink -> parquetFiles(output.resolve(sink)), expected, contract, windowMillis, "Parquet");
+  }
+
+  /**
+   * Checks the Iceberg tables of a bounded run (Hadoop catalog under {@code <output>/warehouse},
+   * namespace {@code streamy}): the data files of each table's current snapshot, as Iceberg's own
+   * API lists them, read back by DuckDB like the Parquet output.
+   */
+  static Result iceberg(Path output, Expected expected, Contract contract, long windowMillis) {
+    return check(
+        sink -> IcebergFiles.current(output.resolve("warehouse"), sink),
+        expected,
+        contract,
+        windowMillis,
+        "Iceberg");
+  }
+
+  /** The data files of one output: {@code events}, {@code dead-letters} or {@code aggregates}. */
+  interface Outputs {
+    List<Path> of(String sink) throws IOException;
+  }
+
+  private static Result check(
+      Outputs output, Expected expected, Contract contract, long windowMillis, String format) {
     Problems problems = new Problems();
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
         Statement sql = db.createStatement()) {
@@ -93,7 +118,9 @@ final class LedgerCheck {
       }
       long events = eventsPerWindow.values().stream().mapToLong(Long::longValue).sum();
       return Result.of(
-          events
+          format
+              + ": "
+              + events
               + " events, "
               + deadLetters.values().stream().mapToLong(Long::longValue).sum()
               + " dead letters, "
@@ -107,14 +134,14 @@ final class LedgerCheck {
 
   private static Map<Long, Long> checkEvents(
       Statement sql,
-      Path output,
+      Outputs output,
       Expected expected,
       Contract contract,
       long windowMillis,
       Problems problems)
       throws SQLException, IOException {
     Map<Long, Long> perWindow = new TreeMap<>();
-    List<Path> files = parquetFiles(output.resolve("events"));
+    List<Path> files = output.of("events");
     Set<Long> seen = new HashSet<>();
     Set<String> ids = new HashSet<>();
     if (!files.isEmpty()) {
@@ -157,10 +184,10 @@ final class LedgerCheck {
   }
 
   private static Map<String, Long> checkDeadLetters(
-      Statement sql, Path output, Expected expected, Problems problems)
+      Statement sql, Outputs output, Expected expected, Problems problems)
       throws SQLException, IOException {
     Map<String, Long> byCode = new TreeMap<>();
-    List<Path> files = parquetFiles(output.resolve("dead-letters"));
+    List<Path> files = output.of("dead-letters");
     Set<Long> seen = new HashSet<>();
     if (!files.isEmpty()) {
       try (ResultSet rows =
@@ -190,10 +217,10 @@ final class LedgerCheck {
 
   /** Per window start (epoch ms), the event counts of each group's newest pane, summed. */
   private static Map<Long, Long> aggregatedPerWindow(
-      Statement sql, Path output, Contract contract, Problems problems)
+      Statement sql, Outputs output, Contract contract, Problems problems)
       throws SQLException, IOException {
     Map<Long, Long> perWindow = new TreeMap<>();
-    List<Path> files = parquetFiles(output.resolve("aggregates"));
+    List<Path> files = output.of("aggregates");
     if (files.isEmpty()) {
       return perWindow;
     }

@@ -3,10 +3,12 @@ package dev.streamy.runners;
 import static org.junit.Assert.assertNotNull;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.IcebergGenerics;
@@ -30,5 +32,21 @@ public final class IcebergTables {
       rows.forEach(all::add);
     }
     return all;
+  }
+
+  /** The data files of the current snapshot of {@code namespace.table}, as Iceberg plans a scan. */
+  public static List<Path> currentDataFiles(Path output, String namespace, String table)
+      throws IOException {
+    HadoopCatalog catalog =
+        new HadoopCatalog(new Configuration(), output.resolve("warehouse").toString());
+    Table loaded = catalog.loadTable(TableIdentifier.of(namespace, table));
+    List<Path> files = new ArrayList<>();
+    try (CloseableIterable<FileScanTask> tasks = loaded.newScan().planFiles()) {
+      for (FileScanTask task : tasks) {
+        String location = task.file().path().toString();
+        files.add(location.contains(":") ? Path.of(URI.create(location)) : Path.of(location));
+      }
+    }
+    return files;
   }
 }
