@@ -1,15 +1,12 @@
 package dev.streamy.io;
 
 import dev.streamy.transforms.StreamyCounters;
-import java.io.Closeable;
 import java.io.IOException;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.annotation.Nullable;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Gauge;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -20,8 +17,6 @@ import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataOperations;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.CommitStateUnknownException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,7 +84,7 @@ final class IcebergCommitter {
       if (sinkId.equals(snapshot.summary().get(SINK_ID))
           && DataOperations.APPEND.equals(snapshot.operation())) {
         for (DataFile file : snapshot.addedDataFiles(table.io())) {
-          names.add(fileName(file));
+          names.add(WriteIcebergFilesFn.nameOf(file.path().toString()));
         }
       }
       Long parent = snapshot.parentId();
@@ -110,47 +105,6 @@ final class IcebergCommitter {
     return names;
   }
 
-  static String fileName(DataFile file) {
-    String path = file.path().toString();
-    return path.substring(path.lastIndexOf('/') + 1);
-  }
-
-  /** Where a committer finds its table; opened lazily on the worker, closed on teardown. */
-  private static final class TableHandle implements Serializable {
-    private static final long serialVersionUID = 1L;
-
-    private final IcebergCatalogSettings settings;
-    private final String namespace;
-    private final String table;
-    private transient @Nullable Catalog catalog;
-    private transient @Nullable Table loaded;
-
-    TableHandle(IcebergCatalogSettings settings, String namespace, String table) {
-      this.settings = settings;
-      this.namespace = namespace;
-      this.table = table;
-    }
-
-    /** The table as the catalog has it now. */
-    Table fresh() {
-      if (loaded == null) {
-        catalog = settings.toBeamConfig().catalog();
-        loaded = catalog.loadTable(TableIdentifier.of(namespace, table));
-      }
-      // Also right after loading: a catalog may hand out a table it loaded earlier.
-      loaded.refresh();
-      return loaded;
-    }
-
-    void close() throws IOException {
-      if (catalog instanceof Closeable) {
-        ((Closeable) catalog).close();
-      }
-      catalog = null;
-      loaded = null;
-    }
-  }
-
   /**
    * Appends each batch's files the table does not have yet in one snapshot, then joins its small
    * files ({@link IcebergSmallFiles}); outputs the id of each append snapshot. After the first
@@ -163,17 +117,17 @@ final class IcebergCommitter {
 
     private static final int UNKNOWN_STATE_RETRIES = 3;
 
-    private final Counter commits = Metrics.counter(StreamyCounters.NAMESPACE, "iceberg_commits");
+    private final Counter commits = StreamyCounters.counter(StreamyCounters.ICEBERG_COMMITS);
     private final Counter alreadyCommitted =
-        Metrics.counter(StreamyCounters.NAMESPACE, "iceberg_files_already_committed");
+        StreamyCounters.counter(StreamyCounters.ICEBERG_FILES_ALREADY_COMMITTED);
     private final Counter filesCommitted =
-        Metrics.counter(StreamyCounters.NAMESPACE, "iceberg_files_committed");
+        StreamyCounters.counter(StreamyCounters.ICEBERG_FILES_COMMITTED);
     private final Counter filesJoined =
-        Metrics.counter(StreamyCounters.NAMESPACE, "iceberg_small_files_joined");
+        StreamyCounters.counter(StreamyCounters.ICEBERG_SMALL_FILES_JOINED);
     private final Counter orphansDeleted =
-        Metrics.counter(StreamyCounters.NAMESPACE, "iceberg_orphan_files_deleted");
+        StreamyCounters.counter(StreamyCounters.ICEBERG_ORPHAN_FILES_DELETED);
     private final Gauge lastCommit;
-    private final TableHandle table;
+    private final IcebergTableHandle table;
     private final String sinkId;
     private final long targetFileBytes;
     private final long orphanAgeMillis;
@@ -187,13 +141,14 @@ final class IcebergCommitter {
         String sinkId,
         long targetFileBytes,
         long orphanAgeMillis) {
-      this.table = new TableHandle(settings, namespace, table);
+      this.table = new IcebergTableHandle(settings, namespace, table);
       this.sinkId = sinkId;
       this.targetFileBytes = targetFileBytes;
       this.orphanAgeMillis = orphanAgeMillis;
       this.orphanCheckMillis = Math.min(orphanAgeMillis, 60 * 60 * 1000L);
       this.lastCommit =
-          Metrics.gauge(StreamyCounters.NAMESPACE, "iceberg_last_commit_millis_" + table);
+          Metrics.gauge(
+              StreamyCounters.NAMESPACE, StreamyCounters.ICEBERG_LAST_COMMIT_PREFIX + table);
     }
 
     @RequiresStableInput
@@ -236,7 +191,8 @@ final class IcebergCommitter {
       commits.inc();
       filesCommitted.inc(missing.size());
       lastCommit.set(System.currentTimeMillis());
-      joinSmallFiles(table.fresh(), snapshotId, missing);
+      // The append refreshed the table object it committed through: no need to read it again.
+      joinSmallFiles(current, snapshotId, missing);
       cleanOrphansNowAndThen();
       return snapshotId;
     }
@@ -354,7 +310,7 @@ final class IcebergCommitter {
     }
 
     @Teardown
-    public void teardown() throws IOException {
+    public void teardown() {
       table.close();
     }
   }

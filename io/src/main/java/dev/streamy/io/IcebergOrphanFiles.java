@@ -76,7 +76,7 @@ final class IcebergOrphanFiles {
     List<FileInfo> found = new ArrayList<>();
     for (FileInfo file :
         ((SupportsPrefixOperations) table.io()).listPrefix(table.location() + "/data")) {
-      String name = fileName(file.location());
+      String name = WriteIcebergFilesFn.nameOf(file.location());
       if (WriteIcebergFilesFn.isOwnFileName(name, sinkId) && !referenced.contains(name)) {
         found.add(file);
       }
@@ -97,16 +97,12 @@ final class IcebergOrphanFiles {
           continue;
         }
         try (CloseableIterable<String> paths = ManifestFiles.readPaths(manifest, table.io())) {
-          paths.forEach(path -> names.add(fileName(path)));
+          paths.forEach(path -> names.add(WriteIcebergFilesFn.nameOf(path)));
         } catch (IOException e) {
           throw new UncheckedIOException("Could not read manifest " + manifest.path(), e);
         }
       }
     }
     return names;
-  }
-
-  private static String fileName(String location) {
-    return location.substring(location.lastIndexOf('/') + 1);
   }
 }

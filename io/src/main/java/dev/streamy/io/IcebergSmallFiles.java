@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.iceberg.DataFile;
-import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.StructLike;
@@ -15,7 +14,6 @@ import org.apache.iceberg.Table;
 import org.apache.iceberg.data.GenericAppenderFactory;
 import org.apache.iceberg.data.Record;
 import org.apache.iceberg.data.parquet.GenericParquetReaders;
-import org.apache.iceberg.encryption.EncryptedFiles;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.DataWriter;
 import org.apache.iceberg.parquet.Parquet;
@@ -88,7 +86,13 @@ final class IcebergSmallFiles {
                 .build()) {
           for (Record record : records) {
             if (writer == null) {
-              writer = open(table, appenders, spec, partition, sinkId, id, written.size());
+              writer =
+                  WriteIcebergFilesFn.newDataWriter(
+                      table,
+                      spec,
+                      appenders,
+                      partition,
+                      WriteIcebergFilesFn.fileName(sinkId, id, written.size()));
             }
             writer.write(record);
             if (writer.length() >= targetFileBytes) {
@@ -110,24 +114,5 @@ final class IcebergSmallFiles {
       }
     }
     return written;
-  }
-
-  private static DataWriter<Record> open(
-      Table table,
-      GenericAppenderFactory appenders,
-      PartitionSpec spec,
-      StructLike partition,
-      String sinkId,
-      UUID id,
-      int index) {
-    String name = WriteIcebergFilesFn.fileName(sinkId, id, index);
-    String location =
-        spec.isUnpartitioned()
-            ? table.locationProvider().newDataLocation(name)
-            : table.locationProvider().newDataLocation(spec, partition, name);
-    return appenders.newDataWriter(
-        EncryptedFiles.plainAsEncryptedOutput(table.io().newOutputFile(location)),
-        FileFormat.PARQUET,
-        spec.isUnpartitioned() ? null : partition);
   }
 }

@@ -458,7 +458,7 @@ public abstract class WriteIceberg extends PTransform<PCollection<Row>, PCollect
     return name;
   }
 
-  private static void closeCatalog(Catalog catalog) {
+  static void closeCatalog(Catalog catalog) {
     if (catalog instanceof Closeable) {
       try {
         ((Closeable) catalog).close();

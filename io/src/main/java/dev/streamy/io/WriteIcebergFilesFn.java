@@ -18,9 +18,8 @@ import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.PartitionKey;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
+import org.apache.iceberg.StructLike;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.catalog.Catalog;
-import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.GenericAppenderFactory;
 import org.apache.iceberg.data.InternalRecordWrapper;
 import org.apache.iceberg.data.Record;
@@ -53,14 +52,12 @@ final class WriteIcebergFilesFn extends DoFn<Row, WrittenDataFile> {
 
   private final Counter rowsWritten = Metrics.counter(WriteIceberg.class, "rows_written");
   private final Counter filesWritten = Metrics.counter(WriteIceberg.class, "files_written");
-  private final IcebergCatalogSettings settings;
-  private final String namespace;
-  private final String tableName;
+  private final IcebergTableHandle handle;
   private final String sinkId;
   private final long targetFileBytes;
 
-  private transient @Nullable Catalog catalog;
   private transient @Nullable Table table;
+  private transient @Nullable Schema schema;
   private transient @Nullable GenericAppenderFactory appenders;
   private transient @Nullable PartitionKey partitionKey;
   private transient @Nullable InternalRecordWrapper wrapper;
@@ -74,9 +71,7 @@ final class WriteIcebergFilesFn extends DoFn<Row, WrittenDataFile> {
       String tableName,
       String sinkId,
       long targetFileBytes) {
-    this.settings = settings;
-    this.namespace = namespace;
-    this.tableName = tableName;
+    this.handle = new IcebergTableHandle(settings, namespace, tableName);
     this.sinkId = sinkId;
     this.targetFileBytes = targetFileBytes;
   }
@@ -94,11 +89,9 @@ final class WriteIcebergFilesFn extends DoFn<Row, WrittenDataFile> {
 
   @Setup
   public void setup() {
-    catalog = settings.toBeamConfig().catalog();
-    Table loaded = catalog.loadTable(TableIdentifier.of(namespace, tableName));
-    loaded.refresh(); // a catalog may hand out a table it loaded before the schema last evolved
+    Table loaded = handle.fresh();
     table = loaded;
-    Schema schema = loaded.schema();
+    schema = loaded.schema();
     appenders = new GenericAppenderFactory(schema, loaded.spec()).setAll(loaded.properties());
     partitionKey = new PartitionKey(loaded.spec(), schema);
     wrapper = new InternalRecordWrapper(schema.asStruct());
@@ -114,14 +107,17 @@ final class WriteIcebergFilesFn extends DoFn<Row, WrittenDataFile> {
 
   @ProcessElement
   public void process(@Element Row row, OutputReceiver<WrittenDataFile> out) throws IOException {
-    Table current = table;
-    Record record = IcebergUtils.beamRowToIcebergRecord(current.schema(), row);
+    Record record = IcebergUtils.beamRowToIcebergRecord(schema, row);
     PartitionKey key = partitionKey;
     key.partition(wrapper.wrap(record));
     OpenFile file = open.get(key);
     if (file == null) {
       PartitionKey copy = key.copy();
-      file = newFile(current, copy);
+      file =
+          new OpenFile(
+              copy,
+              newDataWriter(
+                  table, table.spec(), appenders, copy, fileName(sinkId, writerId, fileCount++)));
       open.put(copy, file);
     }
     file.writer.write(record);
@@ -143,7 +139,7 @@ final class WriteIcebergFilesFn extends DoFn<Row, WrittenDataFile> {
 
   /** A failed bundle's files are left unfinished and never reported: orphans, cleaned later. */
   @Teardown
-  public void teardown() throws IOException {
+  public void teardown() {
     if (open != null) {
       for (OpenFile file : open.values()) {
         try {
@@ -154,25 +150,33 @@ final class WriteIcebergFilesFn extends DoFn<Row, WrittenDataFile> {
       }
       open.clear();
     }
-    if (catalog instanceof java.io.Closeable) {
-      ((java.io.Closeable) catalog).close();
-    }
+    handle.close();
   }
 
-  private OpenFile newFile(Table current, PartitionKey partition) {
-    PartitionSpec spec = current.spec();
-    String name = fileName(sinkId, writerId, fileCount++);
+  /**
+   * A Parquet data writer for file {@code name} in {@code partition} of {@code spec}, at the
+   * location {@code table}'s location provider gives it.
+   */
+  static DataWriter<Record> newDataWriter(
+      Table table,
+      PartitionSpec spec,
+      GenericAppenderFactory appenders,
+      StructLike partition,
+      String name) {
     String location =
         spec.isUnpartitioned()
-            ? current.locationProvider().newDataLocation(name)
-            : current.locationProvider().newDataLocation(spec, partition, name);
-    OutputFile output = current.io().newOutputFile(location);
-    DataWriter<Record> writer =
-        appenders.newDataWriter(
-            EncryptedFiles.plainAsEncryptedOutput(output),
-            FileFormat.PARQUET,
-            spec.isUnpartitioned() ? null : partition);
-    return new OpenFile(partition, writer);
+            ? table.locationProvider().newDataLocation(name)
+            : table.locationProvider().newDataLocation(spec, partition, name);
+    OutputFile output = table.io().newOutputFile(location);
+    return appenders.newDataWriter(
+        EncryptedFiles.plainAsEncryptedOutput(output),
+        FileFormat.PARQUET,
+        spec.isUnpartitioned() ? null : partition);
+  }
+
+  /** The file name at the end of {@code location}: names are unique, locations vary in spelling. */
+  static String nameOf(String location) {
+    return location.substring(location.lastIndexOf('/') + 1);
   }
 
   private WrittenDataFile close(OpenFile file) throws IOException {

@@ -30,8 +30,7 @@ final class WrittenDataFile implements Serializable {
 
   /** The file's name, unique to the writer that made it. */
   String name() {
-    String path = file.path().toString();
-    return path.substring(path.lastIndexOf('/') + 1);
+    return WriteIcebergFilesFn.nameOf(file.path().toString());
   }
 
   @Override

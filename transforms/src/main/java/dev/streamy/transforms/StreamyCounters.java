@@ -41,6 +41,24 @@ public final class StreamyCounters {
   /** DLQ topic records cut to fit the producer's largest request (the files keep them whole). */
   public static final String DLQ_RECORDS_CUT = "dlq_records_cut";
 
+  /** Iceberg snapshots appended (one per commit of a table). */
+  public static final String ICEBERG_COMMITS = "iceberg_commits";
+
+  /** Iceberg data files appended. */
+  public static final String ICEBERG_FILES_COMMITTED = "iceberg_files_committed";
+
+  /** Iceberg data files of a replayed batch that the table already held, left out. */
+  public static final String ICEBERG_FILES_ALREADY_COMMITTED = "iceberg_files_already_committed";
+
+  /** Small Iceberg data files replaced by joined ones. */
+  public static final String ICEBERG_SMALL_FILES_JOINED = "iceberg_small_files_joined";
+
+  /** Iceberg data files a sink wrote, never committed, and deleted after the orphan age. */
+  public static final String ICEBERG_ORPHAN_FILES_DELETED = "iceberg_orphan_files_deleted";
+
+  /** Gauge name prefix, followed by the table: the time (epoch ms) of its last commit. */
+  public static final String ICEBERG_LAST_COMMIT_PREFIX = "iceberg_last_commit_millis_";
+
   /** Every per-code dead-letter counter is this followed by the {@link ErrorCode} name. */
   public static final String DEAD_LETTERS_PREFIX = "dead_letters_";
 
