@@ -5,12 +5,10 @@ import java.util.Map;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
 
 /**
- * Creates KafkaIO's consumers or producers with secret settings laid over the config KafkaIO passes
- * in, so the secrets never enter KafkaIO's config and therefore never its display data.
+ * Creates KafkaIO's consumers with secret settings laid over the config KafkaIO passes in, so the
+ * secrets never enter KafkaIO's config and therefore never its display data.
  */
 final class SecretConfigFactory<C> implements SerializableFunction<Map<String, Object>, C> {
 
@@ -26,11 +24,6 @@ final class SecretConfigFactory<C> implements SerializableFunction<Map<String, O
   /** For {@code KafkaIO.Read#withConsumerFactoryFn}. */
   static SecretConfigFactory<Consumer<byte[], byte[]>> consumers(Map<String, String> secrets) {
     return new SecretConfigFactory<>(secrets, KafkaConsumer::new);
-  }
-
-  /** For {@code KafkaIO.WriteRecords#withProducerFactoryFn}. */
-  static SecretConfigFactory<Producer<byte[], byte[]>> producers(Map<String, String> secrets) {
-    return new SecretConfigFactory<>(secrets, KafkaProducer::new);
   }
 
   @Override

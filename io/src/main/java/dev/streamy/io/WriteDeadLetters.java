@@ -22,7 +22,6 @@ import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.schemas.transforms.Convert;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -44,7 +43,6 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.AbstractRecords;
 import org.apache.kafka.common.record.CompressionType;
 import org.apache.kafka.common.record.RecordBatch;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -53,14 +51,14 @@ import org.joda.time.Instant;
  * then writes it to a Kafka DLQ topic, to Parquet files, or both.
  *
  * <p>Kafka: key and value are produced byte-identical to the source record (null stays null), the
- * original headers first, then the {@code dlq.*} metadata headers of {@link DeadLetterHeaders}.
- * Replay is a plain re-produce. The producer runs with {@code acks=all} and idempotence on; a
- * failed send fails the bundle so the runner retries it, nothing is dropped. A record that the
- * producer would refuse as too large for its {@code max.request.size} (a source record near the
- * topic's limit plus the metadata, or a key over it) is cut to fit instead, its {@code
- * dlq.topic.truncated} header saying what was cut ({@link #fitted}): retrying it could never
- * succeed, and the files and table still get the whole dead letter. Secret producer settings are
- * given to the producer only when it is created, never to KafkaIO's (displayed) config.
+ * original headers first, then the {@code dlq.*} metadata headers of {@link DeadLetterHeaders} and
+ * {@code dlq.sink.id}. Replay is a plain re-produce. {@link WriteDlqTopic} sends each dead letter
+ * once for {@code read_committed} consumers, in Kafka transactions; a failed send fails the bundle
+ * so the runner retries it, nothing is dropped. A record that the producer would refuse as too
+ * large for its {@code max.request.size} (a source record near the topic's limit plus the metadata,
+ * or a key over it) is cut to fit instead, its {@code dlq.topic.truncated} header saying what was
+ * cut ({@link #fitted}): retrying it could never succeed, and the files and table still get the
+ * whole dead letter. Secret producer settings are used by the producer and never displayed.
  *
  * <p>Files: one row per dead letter, with every field of {@link DeadLetter}, written by {@link
  * WriteParquet} under the given directory. Dead letters are first re-timestamped to processing time
@@ -91,8 +89,21 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
         .setTargetFileBytes(WriteParquet.DEFAULT_TARGET_FILE_BYTES)
         .setFileWindow(DEFAULT_FILE_WINDOW)
         .setProducerConfig(Map.of())
+        .setSinkId(DEFAULT_SINK_ID)
         .build();
   }
+
+  /**
+   * Names this job's DLQ topic sink (see {@link WriteIceberg#withSinkId}): every record it sends
+   * carries the id, and a restored job leaves out what the same id sent before. Keep it across
+   * restarts; give another job writing the same topic another one.
+   */
+  public WriteDeadLetters withSinkId(String sinkId) {
+    return toBuilder().setSinkId(WriteIceberg.checkSinkId(sinkId)).build();
+  }
+
+  /** The sink id of a job that names none. */
+  static final String DEFAULT_SINK_ID = "streamy-ingest";
 
   abstract String getPipelineName();
 
@@ -111,6 +122,8 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
   abstract Map<String, String> getProducerConfig();
 
   abstract @Nullable WriteIceberg getIceberg();
+
+  abstract String getSinkId();
 
   abstract Builder toBuilder();
 
@@ -133,6 +146,8 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
     abstract Builder setProducerConfig(Map<String, String> producerConfig);
 
     abstract Builder setIceberg(@Nullable WriteIceberg iceberg);
+
+    abstract Builder setSinkId(String sinkId);
 
     abstract WriteDeadLetters build();
   }
@@ -206,10 +221,11 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
         input.apply(
             "StampPipeline", ParDo.of(new StampFn(getPipelineName(), getPipelineVersion())));
     if (topic != null) {
+      WriteDlqTopic write = dlqTopic();
       stamped
-          .apply("ToDlqRecords", ParDo.of(new ToProducerRecordFn(topic, maxRequestBytes())))
+          .apply("ToDlqRecords", ParDo.of(new ToProducerRecordFn(write, topic, maxRequestBytes())))
           .setCoder(new ProducerRecordBytesCoder())
-          .apply("WriteToDlqTopic", kafkaWrite());
+          .apply("WriteToDlqTopic", write);
     }
     if (directory != null) {
       PCollection<Row> rows =
@@ -236,26 +252,12 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
     return PDone.in(input.getPipeline());
   }
 
-  /** The KafkaIO write this transform applies; its config holds no secret. */
-  KafkaIO.WriteRecords<byte[], byte[]> kafkaWrite() {
+  /** The DLQ topic write this transform applies. */
+  WriteDlqTopic dlqTopic() {
     if (getBootstrapServers() == null || getTopic() == null) {
       throw new IllegalStateException("No DLQ topic configured");
     }
-    Map<String, Object> updates = new LinkedHashMap<>(KafkaConfig.publicPart(getProducerConfig()));
-    updates.put(ProducerConfig.ACKS_CONFIG, "all");
-    updates.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-    KafkaIO.WriteRecords<byte[], byte[]> write =
-        KafkaIO.<byte[], byte[]>writeRecords()
-            .withBootstrapServers(getBootstrapServers())
-            .withTopic(getTopic())
-            .withKeySerializer(ByteArraySerializer.class)
-            .withValueSerializer(ByteArraySerializer.class)
-            .withProducerConfigUpdates(updates);
-    Map<String, String> secrets = KafkaConfig.secretPart(getProducerConfig());
-    if (!secrets.isEmpty()) {
-      write = write.withProducerFactoryFn(SecretConfigFactory.producers(secrets));
-    }
-    return write;
+    return new WriteDlqTopic(getBootstrapServers(), getTopic(), getProducerConfig(), getSinkId());
   }
 
   @Override
@@ -269,6 +271,7 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
         .add(DisplayData.item("fileWindow", getFileWindow()))
         .addIfNotNull(DisplayData.item("bootstrapServers", getBootstrapServers()))
         .addIfNotNull(DisplayData.item("topic", getTopic()))
+        .add(DisplayData.item("sinkId", getSinkId()))
         .add(
             DisplayData.item(
                 "producerConfig", KafkaConfig.redacted(getProducerConfig()).toString()));
@@ -424,10 +427,12 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
   private static final class ToProducerRecordFn
       extends DoFn<DeadLetter, ProducerRecord<byte[], byte[]>> {
     private final Counter cut = StreamyCounters.counter(StreamyCounters.DLQ_RECORDS_CUT);
+    private final WriteDlqTopic sink;
     private final String topic;
     private final int maxBytes;
 
-    ToProducerRecordFn(String topic, int maxBytes) {
+    ToProducerRecordFn(WriteDlqTopic sink, String topic, int maxBytes) {
+      this.sink = sink;
       this.topic = topic;
       this.maxBytes = maxBytes;
     }
@@ -435,11 +440,12 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
     @ProcessElement
     public void processElement(
         @Element DeadLetter deadLetter, OutputReceiver<ProducerRecord<byte[], byte[]>> out) {
-      ProducerRecord<byte[], byte[]> record = fitted(topic, deadLetter, maxBytes);
+      ProducerRecord<byte[], byte[]> record =
+          fitted(topic, deadLetter, maxBytes - sink.sinkIdHeaderBytes());
       if (record.headers().lastHeader(DeadLetterHeaders.TOPIC_TRUNCATED) != null) {
         cut.inc();
       }
-      out.output(record);
+      out.output(sink.owned(record));
     }
   }
 

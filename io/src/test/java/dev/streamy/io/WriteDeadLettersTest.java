@@ -29,7 +29,6 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
@@ -43,7 +42,6 @@ import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.values.TimestampedValue;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.joda.time.Duration;
@@ -350,27 +348,25 @@ public class WriteDeadLettersTest {
   }
 
   @Test
-  public void producerIsDurableAndSecretsGoThroughTheFactory() {
-    KafkaIO.WriteRecords<byte[], byte[]> write =
+  public void producerIsTransactionalPerSinkAndGetsTheSecrets() {
+    WriteDlqTopic write =
         WriteDeadLetters.stampedAs("ingest", "1")
             .toTopic("127.0.0.1:9", "recentchange.dlq", producerConfig())
-            .kafkaWrite();
-    Map<String, Object> config = write.getProducerConfig();
-    assertEquals("all", config.get("acks"));
-    assertEquals("true", config.get("enable.idempotence"));
-    assertEquals("SASL_PLAINTEXT", config.get("security.protocol"));
-    assertFalse(config.containsKey("sasl.jaas.config"));
-    assertEquals("recentchange.dlq", write.getTopic());
+            .withSinkId("job-a")
+            .dlqTopic();
+    Map<String, Object> producer = write.producerSettings();
+    assertEquals("all", producer.get("acks"));
+    assertEquals("true", producer.get("enable.idempotence"));
+    assertEquals("streamy-dlq-job-a", producer.get("transactional.id"));
+    assertEquals("SASL_PLAINTEXT", producer.get("security.protocol"));
+    assertEquals(JAAS, producer.get("sasl.jaas.config"));
+    assertEquals("127.0.0.1:9", producer.get("bootstrap.servers"));
 
-    assertTrue(write.getProducerFactoryFn() instanceof SecretConfigFactory);
-    SecretConfigFactory<?> factory = (SecretConfigFactory<?>) write.getProducerFactoryFn();
-    assertEquals(JAAS, factory.configFor(config).get("sasl.jaas.config"));
-    Map<String, Object> clientConfig = new LinkedHashMap<>(config);
-    clientConfig.put("key.serializer", write.getKeySerializer());
-    clientConfig.put("value.serializer", write.getValueSerializer());
-    try (Producer<?, ?> producer = (Producer<?, ?>) factory.apply(clientConfig)) {
-      assertTrue(producer != null);
-    }
+    Map<String, Object> reader = write.consumerSettings("read_committed");
+    assertEquals("read_committed", reader.get("isolation.level"));
+    assertEquals(JAAS, reader.get("sasl.jaas.config"));
+    assertFalse(reader.containsKey("acks"));
+    assertFalse(reader.containsKey("transactional.id"));
   }
 
   @Test
@@ -381,7 +377,7 @@ public class WriteDeadLettersTest {
             .toFiles("/tmp/never-written", WriteParquet.DEFAULT_TARGET_FILE_BYTES);
     List<String> displayed = new ArrayList<>();
     displayed.addAll(Displayed.values(DisplayData.from(write)));
-    displayed.addAll(Displayed.values(DisplayData.from(write.kafkaWrite())));
+    displayed.addAll(Displayed.values(DisplayData.from(write.dlqTopic())));
 
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
     p.apply(Create.of(deadLetters()).withCoder(coder())).apply("Dlq", write);
@@ -407,7 +403,8 @@ public class WriteDeadLettersTest {
     Pipeline.PipelineExecutionException failure =
         assertThrows(Pipeline.PipelineExecutionException.class, () -> p.run().waitUntilFinish());
     assertTrue(
-        String.valueOf(failure.getCause()), failure.getCause() instanceof java.io.IOException);
+        String.valueOf(failure.getCause()),
+        failure.getCause() instanceof org.apache.kafka.common.errors.TimeoutException);
   }
 
   @Test

@@ -192,7 +192,8 @@ public final class IngestPipeline {
 
   /** Every dead letter, once, to each sink the settings name: files, table and DLQ topic. */
   private static WriteDeadLetters writeDeadLetters(Settings settings) {
-    WriteDeadLetters deadLetters = WriteDeadLetters.stampedAs(NAME, VERSION);
+    WriteDeadLetters deadLetters =
+        WriteDeadLetters.stampedAs(NAME, VERSION).withSinkId(settings.getSinkId());
     if (settings.getSink().writesParquet()) {
       deadLetters =
           deadLetters.toFiles(

@@ -41,6 +41,12 @@ public final class StreamyCounters {
   /** DLQ topic records cut to fit the producer's largest request (the files keep them whole). */
   public static final String DLQ_RECORDS_CUT = "dlq_records_cut";
 
+  /** Dead letters sent to the DLQ topic. */
+  public static final String DLQ_RECORDS_SENT = "dlq_records_sent";
+
+  /** Dead letters a restored job left out of the DLQ topic: its sink had sent them before. */
+  public static final String DLQ_RECORDS_ALREADY_SENT = "dlq_records_already_sent";
+
   /** Iceberg snapshots appended (one per commit of a table). */
   public static final String ICEBERG_COMMITS = "iceberg_commits";
 
