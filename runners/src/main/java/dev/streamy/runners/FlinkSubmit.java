@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import javax.annotation.Nullable;
 
 /**
@@ -37,6 +38,12 @@ final class FlinkSubmit {
 
   /** Heap of the embedded cluster's JVM unless STREAMY_JAVA_OPTS sets one. */
   private static final String EMBEDDED_HEAP = "1g";
+
+  /** The job jar's {@code FlinkIngest.EXIT_WITH_PARENT}: its JVM ends with this one. */
+  static final String EXIT_WITH_PARENT = "streamy.exitWithParent";
+
+  /** How long a stopped CLI waits for the job's JVM to end. */
+  private static final long STOP_TIMEOUT_SECONDS = 60;
 
   /**
    * The JIT setting of a JVM that lives for seconds or a minute: the client JVM that submits a job,
@@ -145,12 +152,28 @@ final class FlinkSubmit {
       command.add("--parallelism=" + Runtime.getRuntime().availableProcessors());
     }
     command.addAll(args);
+    // The job's JVM ends with this one, however this one ends: it reads its standard input (a
+    // pipe nobody writes) to its end. A stopped CLI (SIGTERM, Ctrl-C) stops the job's JVM too and
+    // waits for it to say where the next run resumes.
+    command.add(1, "-D" + EXIT_WITH_PARENT + "=true");
     long started = System.nanoTime();
     Process job =
         new ProcessBuilder(command)
-            .redirectInput(ProcessBuilder.Redirect.INHERIT)
+            .redirectInput(ProcessBuilder.Redirect.PIPE)
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
+    Thread stopJob =
+        new Thread(
+            () -> {
+              job.destroy();
+              try {
+                job.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "streamy-stop-job");
+    Runtime.getRuntime().addShutdownHook(stopJob);
     Map<String, Long> counters = null;
     try (BufferedReader lines =
         new BufferedReader(new InputStreamReader(job.getInputStream(), StandardCharsets.UTF_8))) {
@@ -163,6 +186,11 @@ final class FlinkSubmit {
       }
     }
     int exit = job.waitFor();
+    try {
+      Runtime.getRuntime().removeShutdownHook(stopJob);
+    } catch (IllegalStateException shuttingDown) {
+      // The hook is running: it waits for the job's JVM, which has ended.
+    }
     if (exit == 0 && counters != null) {
       IngestRun.printSummary(
           counters,

@@ -41,6 +41,10 @@ final class IngestCommand extends PipelineCommand {
   @Nullable
   String runner;
 
+  /** Beam's Flink options an embedded run passes on to the job jar. */
+  private static final List<String> EMBEDDED_FLINK_OPTIONS =
+      List.of("--parallelism=", "--checkpointingInterval=", "--savepointPath=");
+
   @Override
   Class<? extends PipelineOptions> optionsClass() {
     return IngestOptions.class;
@@ -61,9 +65,9 @@ final class IngestCommand extends PipelineCommand {
       return FlinkSubmit.submit(args, null);
     }
     if (runner == null) {
-      // Flink's own options are the job jar's to read: --parallelism is the one that matters here.
+      // Flink's own options are the job jar's to read; these are the ones that matter here.
       List<String> ours = new ArrayList<>(args);
-      ours.removeIf(arg -> arg.startsWith("--parallelism="));
+      ours.removeIf(arg -> EMBEDDED_FLINK_OPTIONS.stream().anyMatch(arg::startsWith));
       if (!check(ours)) {
         return Streamy.USAGE;
       }

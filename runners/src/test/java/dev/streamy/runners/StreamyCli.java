@@ -71,6 +71,23 @@ public final class StreamyCli {
     return new AutoValue_StreamyCli_Result(process.exitValue(), Files.readString(log), elapsed);
   }
 
+  /**
+   * Starts {@code ./streamy args...} and returns at once; its output (stdout and stderr together)
+   * goes to {@code log}. The process is the CLI's JVM itself (the shim execs it).
+   */
+  public static Process start(Path folder, Path log, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(folder.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    builder.environment().put("STREAMY_SKIP_BUILD", "1");
+    return builder.start();
+  }
+
   /** The checkout: the first folder above the working directory that holds {@code streamy}. */
   private static Path checkout() {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {

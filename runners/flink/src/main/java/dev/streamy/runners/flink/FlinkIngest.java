@@ -16,7 +16,65 @@ import org.apache.beam.sdk.PipelineResult;
  */
 public final class FlinkIngest {
 
+  /**
+   * System property the CLI sets on the embedded run's JVM: end when the CLI ends (its end closes
+   * this JVM's standard input), and say on the way out where the next run resumes.
+   */
+  public static final String EXIT_WITH_PARENT = "streamy.exitWithParent";
+
   private FlinkIngest() {}
+
+  /**
+   * Ends this JVM when standard input closes (the CLI that started it is gone, even after a {@code
+   * kill -9}), and on any stop of a streaming run names the checkpoint the next run resumes from.
+   */
+  private static void exitWithParent(StreamyFlinkOptions options) {
+    Thread watch =
+        new Thread(
+            () -> {
+              try {
+                while (System.in.read() >= 0) {
+                  // The CLI never writes; reading only waits for the end.
+                }
+              } catch (java.io.IOException e) {
+                // Closed as well.
+              }
+              System.exit(STOPPED);
+            },
+            "streamy-exit-with-parent");
+    watch.setDaemon(true);
+    watch.start();
+    String folder = options.getStateBackendStoragePath();
+    if (options.getMaxRecords() > 0 || folder == null || !folder.startsWith("file:")) {
+      return;
+    }
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  if (finished) {
+                    return;
+                  }
+                  java.nio.file.Path kept = java.nio.file.Path.of(java.net.URI.create(folder));
+                  System.err.println(
+                      EmbeddedCheckpoints.latest(kept)
+                          .map(
+                              checkpoint ->
+                                  "streamy: stopped. Nothing read is lost: the next run with the"
+                                      + " same --output and sink id resumes from "
+                                      + checkpoint
+                                      + " and writes each record once.")
+                          .orElse(
+                              "streamy: stopped before the first checkpoint; the next run starts"
+                                  + " from the consumer group's offsets."));
+                },
+                "streamy-stopped"));
+  }
+
+  /** Exit code of a run stopped from outside (as a JVM ended by SIGTERM). */
+  private static final int STOPPED = 143;
+
+  private static volatile boolean finished;
 
   private static String counters(PipelineResult result) {
     try {
@@ -43,6 +101,9 @@ public final class FlinkIngest {
     }
     // The settings hold the client secrets now; Flink, its logs and its web UI get none.
     PipelineArgs.redact(options);
+    if (Boolean.getBoolean(EXIT_WITH_PARENT)) {
+      exitWithParent(options);
+    }
     PipelineResult result = IngestPipeline.run(settings);
     // Detached either by --attachedMode=false or by `flink run -d`: the job runs on without us.
     if (!options.getAttachedMode() || result instanceof FlinkDetachedRunnerResult) {
@@ -55,6 +116,7 @@ public final class FlinkIngest {
       return;
     }
     PipelineResult.State state = result.waitUntilFinish();
+    finished = true;
     System.out.println("streamy: job '" + options.getJobName() + "' ended " + state);
     if (state == PipelineResult.State.DONE) {
       // For the CLI, which prints the summary of an embedded run from this line.

@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.beam.runners.flink.FlinkRunner;
@@ -78,6 +79,13 @@ public final class FlinkPresets {
       if (!set.contains("checkpointingInterval")) {
         options.setCheckpointingInterval(DEFAULT_CHECKPOINT_INTERVAL_MS);
       }
+      // `flink stop --drain` fires every window; the steps that wait for a checkpoint before
+      // they publish or commit (@RequiresStableInput) must take their last input then, or the job
+      // fails at the end of the drain ("watermark holds left", Beam issue 28554). What they
+      // release early is safe: every sink takes each file and dead letter once.
+      if (!set.contains("enableStableInputDrain")) {
+        options.setEnableStableInputDrain(true);
+      }
       if (!set.contains("attachedMode") && isRemote(options.getFlinkMaster())) {
         options.setAttachedMode(false);
       }
@@ -88,7 +96,12 @@ public final class FlinkPresets {
         // JobManager's memory, which refuses any state over 5 MB, so every checkpoint of a real
         // stream fails and the job restarts. Heap state, checkpoints in a local folder.
         options.setStateBackend("filesystem");
-        options.setStateBackendStoragePath(localCheckpoints().toUri().toString());
+        Path kept = EmbeddedCheckpoints.folder(options.getOutput(), sinkId(options));
+        if (kept == null) {
+          options.setStateBackendStoragePath(localCheckpoints().toUri().toString());
+        } else {
+          resumeFrom(options, set, kept);
+        }
       }
     } else if (!set.contains("reIterableGroupByKeyResult")) {
       options.setReIterableGroupByKeyResult(true);
@@ -97,6 +110,48 @@ public final class FlinkPresets {
     if (!problems.isEmpty() && !options.getAllowUnsafeFlinkSettings()) {
       throw new UnsafeFlinkSettingsException(problems);
     }
+  }
+
+  /**
+   * Keeps the embedded run's checkpoints in {@code folder} after the run ends however it ends, and
+   * restores the last one a run there left ({@code --savepointPath} names another).
+   *
+   * <p>Beam's FlinkRunner hands {@code --savepointPath} only to a remote cluster; the embedded
+   * mini-cluster takes the restore path from its Flink configuration, so the run gets a
+   * configuration folder ({@code --flinkConfDir}) that names it.
+   */
+  private static void resumeFrom(StreamyFlinkOptions options, Set<String> set, Path folder) {
+    options.setStateBackendStoragePath(folder.toUri().toString());
+    options.setExternalizedCheckpointsEnabled(true);
+    options.setRetainExternalizedCheckpointsOnCancellation(true);
+    if (set.contains("flinkConfDir")) {
+      return; // the user's own configuration says where to restore from, if anywhere
+    }
+    Optional<Path> from =
+        set.contains("savepointPath")
+            ? Optional.of(Path.of(options.getSavepointPath()))
+            : EmbeddedCheckpoints.latest(folder);
+    from.ifPresent(
+        checkpoint -> {
+          options.setSavepointPath(checkpoint.toString());
+          options.setFlinkConfDir(EmbeddedCheckpoints.restoreConfig(folder, checkpoint).toString());
+          if (!set.contains("savepointPath")) {
+            EmbeddedCheckpoints.deleteOlder(folder, checkpoint);
+          }
+          System.err.println(
+              "streamy: resuming from "
+                  + checkpoint
+                  + ", the last checkpoint of the previous run with this output and sink id"
+                  + " (delete "
+                  + folder
+                  + " to start from the consumer group's offsets instead)");
+        });
+  }
+
+  /** The sink id the job will run as: {@code --sinkId}, else the consumer group. */
+  private static String sinkId(StreamyFlinkOptions options) {
+    String sinkId = options.getSinkId();
+    return sinkId != null && !sinkId.isBlank() ? sinkId : options.getConsumerGroup();
   }
 
   private static List<String> streamingProblems(StreamyFlinkOptions options) {
@@ -166,7 +221,7 @@ public final class FlinkPresets {
     }
   }
 
-  private static void deleteQuietly(Path folder) {
+  static void deleteQuietly(Path folder) {
     try (Stream<Path> paths = Files.walk(folder)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException | UncheckedIOException e) {

@@ -141,12 +141,23 @@ public class FlinkPresetsTest {
   public void anEmbeddedStreamCheckpointsToALocalFolderNotTheJobManagersMemory() {
     StreamyFlinkOptions embedded = options("--flinkMaster=[local]");
     assertEquals("filesystem", embedded.getStateBackend());
-    assertTrue(
-        embedded.getStateBackendStoragePath(),
-        embedded.getStateBackendStoragePath().startsWith("file:/"));
+    // Beside the output, per sink id (the consumer group unless --sinkId), kept after the run.
+    assertEquals(
+        Path.of("/tmp/out/.streamy-checkpoints/streamy-ingest"),
+        Path.of(java.net.URI.create(embedded.getStateBackendStoragePath())));
+    assertTrue(embedded.isExternalizedCheckpointsEnabled());
+    assertTrue(embedded.getRetainExternalizedCheckpointsOnCancellation());
+    assertTrue("drain takes the stable-input buffers", embedded.getEnableStableInputDrain());
+    // An output the runner cannot checkpoint to: a temporary folder of the run's own.
+    StreamyFlinkOptions remote =
+        FlinkPresets.fromArgs(
+            "--bootstrapServers=localhost:9092",
+            "--inputTopic=recentchange",
+            "--output=gs://bucket/out",
+            "--flinkMaster=[local]");
     assertTrue(
         java.nio.file.Files.isDirectory(
-            java.nio.file.Path.of(java.net.URI.create(embedded.getStateBackendStoragePath()))));
+            java.nio.file.Path.of(java.net.URI.create(remote.getStateBackendStoragePath()))));
     // A cluster has its own checkpoint storage, and a bounded run has no checkpoints.
     assertNull(options("--flinkMaster=localhost:8081").getStateBackend());
     assertNull(options("--flinkMaster=[local]", "--maxRecords=100").getStateBackend());
@@ -157,5 +168,40 @@ public class FlinkPresetsTest {
                 "--stateBackend=rocksdb",
                 "--stateBackendStoragePath=file:///tmp/x")
             .getStateBackend());
+  }
+
+  @Test
+  public void anEmbeddedStreamResumesFromTheLastCheckpointOfItsSinkAndDropsOlderRuns()
+      throws Exception {
+    Path output = temp.newFolder("out").toPath();
+    Path folder = output.resolve(".streamy-checkpoints").resolve("job-a");
+    Path old = Files.createDirectories(folder.resolve("job-1").resolve("chk-7"));
+    Files.writeString(old.resolve("_metadata"), "old");
+    Files.setLastModifiedTime(
+        old.resolve("_metadata"), java.nio.file.attribute.FileTime.fromMillis(1_000));
+    Path latest = Files.createDirectories(folder.resolve("job-2").resolve("chk-3"));
+    Files.writeString(latest.resolve("_metadata"), "new");
+    // A checkpoint that never completed has no metadata: never restored.
+    Files.createDirectories(folder.resolve("job-2").resolve("chk-4"));
+    String[] args = {
+      "--bootstrapServers=localhost:9092",
+      "--inputTopic=recentchange",
+      "--output=" + output,
+      "--sinkId=job-a",
+      "--flinkMaster=[local]"
+    };
+
+    StreamyFlinkOptions resumed = FlinkPresets.fromArgs(args);
+    assertEquals(latest.toString(), resumed.getSavepointPath());
+    // The embedded mini-cluster restores what its Flink configuration names.
+    assertThat(
+        Files.readString(Path.of(resumed.getFlinkConfDir()).resolve("flink-conf.yaml")),
+        containsString("execution.savepoint.path: " + latest.toUri()));
+    assertFalse("the superseded run's checkpoints are gone", Files.exists(folder.resolve("job-1")));
+    assertTrue(Files.exists(latest.resolve("_metadata")));
+
+    // Another sink id has no checkpoints of its own: it starts afresh.
+    args[3] = "--sinkId=job-b";
+    assertNull(FlinkPresets.fromArgs(args).getSavepointPath());
   }
 }
