@@ -167,7 +167,25 @@ public class EmbeddedKillResumeIT {
         "not in the ledger: " + found.sink(), expected.size(), found.copies().keySet().size());
   }
 
+  /** Every run started, stopped at the end whatever happened (a failed test leaves none behind). */
+  private final List<Process> runs = new ArrayList<>();
+
+  @org.junit.After
+  public void stopRuns() throws Exception {
+    for (Process run : runs) {
+      run.descendants().forEach(ProcessHandle::destroyForcibly);
+      run.destroyForcibly();
+      run.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
   private Process start(Path work, Path log, LocalKafka kafka, Path output) throws Exception {
+    Process run = startRun(work, log, kafka, output);
+    runs.add(run);
+    return run;
+  }
+
+  private Process startRun(Path work, Path log, LocalKafka kafka, Path output) throws Exception {
     return StreamyCli.start(
         work,
         log,
