@@ -488,6 +488,21 @@ public final class LocalFlinkCluster {
     return JSON.readTree(response.body());
   }
 
+  /** The answer of the REST API to a POST of the JSON {@code body} to {@code path}. */
+  public JsonNode post(String path, String body) throws IOException {
+    HttpResponse<String> response =
+        send(
+            HttpRequest.newBuilder(URI.create(restUrl() + path))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    if (response.statusCode() / 100 != 2) {
+      throw new IOException(
+          "POST " + path + ": HTTP " + response.statusCode() + " " + response.body());
+    }
+    return JSON.readTree(response.body());
+  }
+
   /** Cancels the job {@code jobId}. */
   public void cancel(String jobId) throws IOException {
     HttpResponse<String> response =

@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -58,7 +59,13 @@ public final class LocalKafka implements AutoCloseable {
   private static final Pattern JAR_VERSION =
       Pattern.compile("^(kafka_2\\.1[23]|kafka-clients)-(.+)\\.jar$");
 
-  private final Process process;
+  /**
+   * The broker process; {@link #restart()} replaces it, the shutdown hook stops the current one.
+   */
+  private final AtomicReference<Process> process;
+
+  private final Path lib;
+  private final String maxHeap;
   private final Path directory;
   private final String bootstrapServers;
   private final Thread shutdownHook;
@@ -67,13 +74,17 @@ public final class LocalKafka implements AutoCloseable {
   private boolean closed;
 
   private LocalKafka(
-      Process process,
+      AtomicReference<Process> process,
+      Path lib,
+      String maxHeap,
       Path directory,
       String bootstrapServers,
       Thread shutdownHook,
       Admin admin,
       Duration startupTime) {
     this.process = process;
+    this.lib = lib;
+    this.maxHeap = maxHeap;
     this.directory = directory;
     this.bootstrapServers = bootstrapServers;
     this.shutdownHook = shutdownHook;
@@ -141,12 +152,12 @@ public final class LocalKafka implements AutoCloseable {
 
   /** The broker process id. */
   public long pid() {
-    return process.pid();
+    return process.get().pid();
   }
 
   /** Whether the broker process is still running. */
   public boolean isAlive() {
-    return process.isAlive();
+    return process.get().isAlive();
   }
 
   /** How long the broker took from launch to its first successful describe-cluster answer. */
@@ -183,6 +194,42 @@ public final class LocalKafka implements AutoCloseable {
     awaitLeaders(name, partitions);
   }
 
+  /**
+   * Restarts the broker the way an operator's rolling restart does: a clean stop (SIGTERM, SIGKILL
+   * after 20 s), then the same broker on the same ports and data, and waits until it answers a
+   * describe-cluster request again. Clients see a broker outage, nothing lost.
+   */
+  public synchronized void restart() throws IOException {
+    checkOpen();
+    LocalProcesses.stop(List.of(process.get().toHandle()), STOP_TIMEOUT);
+    List<String> command =
+        javaCommand(lib, directory.resolve("log4j2.properties"), "-Xmx" + maxHeap);
+    command.add("kafka.Kafka");
+    command.add(directory.resolve("server.properties").toString());
+    Process restarted =
+        LocalProcesses.launch(
+            command, directory, directory.resolve("stdout.log.restarted"), false, Map.of());
+    process.set(restarted);
+    int port = Integer.parseInt(bootstrapServers.substring(bootstrapServers.lastIndexOf(':') + 1));
+    List<LocalProcesses.Watched> broker =
+        List.of(
+            LocalProcesses.Watched.of("the Kafka broker", restarted.toHandle(), logs(directory)));
+    LocalProcesses.await(
+        "for the restarted broker to listen on port " + port,
+        DEFAULT_START_TIMEOUT,
+        broker,
+        () -> LocalProcesses.portInUse(port));
+    LocalProcesses.await(
+        "for the restarted broker to answer describeCluster",
+        DEFAULT_START_TIMEOUT,
+        broker,
+        () -> {
+          DescribeClusterResult cluster = admin.describeCluster();
+          Collection<?> nodes = cluster.nodes().get(2, TimeUnit.SECONDS);
+          return !nodes.isEmpty() && cluster.controller().get(2, TimeUnit.SECONDS) != null;
+        });
+  }
+
   /** Stops the broker (SIGTERM, then SIGKILL after 20 s) and deletes its folder. Idempotent. */
   @Override
   public synchronized void close() {
@@ -191,7 +238,7 @@ public final class LocalKafka implements AutoCloseable {
     }
     closed = true;
     admin.close(Duration.ofSeconds(5));
-    stop(process, directory);
+    stop(process.get(), directory);
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException e) {
@@ -221,8 +268,8 @@ public final class LocalKafka implements AutoCloseable {
       command.add("kafka.Kafka");
       command.add(config.toString());
       process = LocalProcesses.launch(command, dir, dir.resolve("stdout.log"), false, Map.of());
-      Process started = process;
-      hook = new Thread(() -> stop(started, dir), "streamy-local-kafka-shutdown");
+      AtomicReference<Process> current = new AtomicReference<>(process);
+      hook = new Thread(() -> stop(current.get(), dir), "streamy-local-kafka-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
 
       String bootstrap = "127.0.0.1:" + brokerPort;
@@ -247,7 +294,7 @@ public final class LocalKafka implements AutoCloseable {
             return !nodes.isEmpty() && cluster.controller().get(2, TimeUnit.SECONDS) != null;
           });
       Duration startupTime = Duration.ofNanos(System.nanoTime() - launched);
-      return new LocalKafka(process, dir, bootstrap, hook, admin, startupTime);
+      return new LocalKafka(current, lib, maxHeap, dir, bootstrap, hook, admin, startupTime);
     } catch (LocalProcesses.ProcessEndedException e) {
       cleanUp(process, dir, hook, admin);
       if (e.getMessage().contains("Address already in use")
@@ -464,7 +511,9 @@ public final class LocalKafka implements AutoCloseable {
     LocalProcesses.await(
         "for topic " + name + " to be ready",
         TOPIC_TIMEOUT,
-        List.of(LocalProcesses.Watched.of("the Kafka broker", process.toHandle(), logs(directory))),
+        List.of(
+            LocalProcesses.Watched.of(
+                "the Kafka broker", process.get().toHandle(), logs(directory))),
         () -> {
           try {
             TopicDescription description =

@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import javax.annotation.Nullable;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.iceberg.data.Record;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -49,25 +50,42 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * Exactly-once on a real Flink cluster, proven the way Flink's own fault-tolerance tests do it: a
- * real Kafka broker, a standalone cluster of one JobManager and two TaskManager JVMs, the generator
- * feeding a checkpointed streaming job (in batches, until the kills are done), and {@code kill -9}
- * of the TaskManager that runs the job three times mid-stream (right after an events file was
- * finalized, right after an Iceberg snapshot commit, right after a checkpoint completed), each
- * followed by a new TaskManager. When the job has drained, it is cancelled and every sink is read
- * back with an independent reader and compared with the generator's ledger, record by record.
+ * real Kafka broker, a standalone cluster of one JobManager and two TaskManager JVMs, and one
+ * checkpointed streaming job that goes through everything an operator's week can throw at it:
  *
- * <p>Every sink must be exact: Parquet and Iceberg events, aggregates and dead letters, and the DLQ
- * topic as a {@code read_committed} consumer reads it; nothing lost, nothing twice.
+ * <ol>
+ *   <li>a backlog in the input topic before the job starts ({@code -Dfault.backlog}, 300,000 by
+ *       default), which falls into a handful of 10-second windows;
+ *   <li>five {@code kill -9}s of the TaskManager that runs the job while the generator keeps
+ *       sending: right after a checkpoint completed, right after an Iceberg data file was written
+ *       (and before its commit), right after an Iceberg snapshot commit, right after a DLQ-topic
+ *       transaction committed, and right after an events Parquet file was published; each followed
+ *       by a new TaskManager;
+ *   <li>a restart of the Kafka broker;
+ *   <li>a stop with a savepoint and a new submission of the job from that savepoint;
+ *   <li>when the generator has stopped, a plain stop of the job ({@code flink stop}: a savepoint,
+ *       no drain). What the sinks hold then must be a part of the ledger with nothing twice;
+ *       resuming from that savepoint must complete every sink.
+ * </ol>
+ *
+ * <p>Then the job is cancelled and every sink is read back with an independent reader and compared
+ * with the generator's ledger, record by record: Parquet and Iceberg events, aggregates and dead
+ * letters, and the DLQ topic as a {@code read_committed} consumer reads it. Nothing lost, nothing
+ * twice.
  */
 public class FlinkClusterFaultToleranceIT {
 
   private static final String TOPIC = "recentchange";
 
+  /** Records in the input topic before the job starts. */
+  private static final int BACKLOG = Integer.getInteger("fault.backlog", 300_000);
+
   /** The generator sends batches of this many records, each with its own seed and ledger. */
   private static final int BATCH = 300;
 
   private static final int RATE = 60;
-  private static final Duration STEP_TIMEOUT = Duration.ofMinutes(3);
+  private static final Duration STEP_TIMEOUT = Duration.ofMinutes(4);
+  private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(12);
 
   @Rule public final TemporaryFolder temp = new TemporaryFolder();
 
@@ -76,9 +94,10 @@ public class FlinkClusterFaultToleranceIT {
   private final Instant started = Instant.now();
 
   @Test
-  public void killedTaskManagersLoseNothingAndDuplicateNothingInAnySink() throws Exception {
+  public void aWeekOfFaultsLosesNothingAndDuplicatesNothingInAnySink() throws Exception {
     Path output = temp.newFolder("out").toPath();
     Path ledgers = temp.newFolder("ledgers").toPath();
+    Path savepoints = temp.newFolder("savepoints").toPath();
     // Under target/, so the cluster's logs outlive a failed run.
     Path flink =
         Files.createTempDirectory(Files.createDirectories(Path.of("target")), "fault-flink-");
@@ -87,10 +106,13 @@ public class FlinkClusterFaultToleranceIT {
             FlinkTestCluster.start(Path.of(System.getProperty("streamy.flink.lib")), flink, 2, 1)) {
       kafka.createTopic(TOPIC, 2, Map.of("max.message.bytes", Integer.toString(4 << 20)));
       kafka.createTopic(TOPIC + ".dlq", 1);
-      String jobId = submit(cluster, kafka, output);
+      List<Ledger.Entry> backlog =
+          generateBatch(kafka.bootstrapServers(), ledgers.resolve("backlog.ndjson"), BACKLOG, 0, 7);
+      log("backlog: %d records in the topic before the job starts", backlog.size());
+      String jobId = submit(cluster, kafka, output, null);
       log("job %s submitted to %s (web UI %s)", jobId, cluster.master(), cluster.restUrl());
 
-      // The generator keeps sending until the three kills are done, so each one hits the job
+      // The generator keeps sending until the faults are done, so each one hits the job
       // mid-stream whatever the machine's speed; it stops between batches, so every record it
       // sent is in a ledger.
       ExecutorService background = Executors.newSingleThreadExecutor();
@@ -99,23 +121,44 @@ public class FlinkClusterFaultToleranceIT {
           background.submit(() -> generate(kafka.bootstrapServers(), ledgers, keepSending));
       try {
         killRunningTaskManager(
-            cluster, jobId, "right after an events file was finalized", eventFilesGrew(output));
+            cluster, jobId, "right after a checkpoint completed", checkpointsGrew(cluster, jobId));
+        killRunningTaskManager(
+            cluster,
+            jobId,
+            "right after an Iceberg data file was written",
+            icebergDataFilesGrew(output));
         killRunningTaskManager(
             cluster, jobId, "right after an Iceberg snapshot commit", snapshotsGrew(output));
         killRunningTaskManager(
-            cluster, jobId, "right after a checkpoint completed", checkpointsGrew(cluster, jobId));
-        assertTrue("the generator was still sending after the kills", !generated.isDone());
+            cluster, jobId, "right after a DLQ-topic transaction committed", dlqCommitted(kafka));
+        killRunningTaskManager(
+            cluster, jobId, "right after an events file was published", eventFilesGrew(output));
+        restartBroker(cluster, jobId, kafka);
+        jobId = stopAndResubmit(cluster, jobId, kafka, output, savepoints, "mid-stream");
+        assertTrue("the generator was still sending after the faults", !generated.isDone());
         keepSending.set(false);
-        List<Ledger.Entry> sent = generated.get(5, TimeUnit.MINUTES);
+        List<Ledger.Entry> sent = new ArrayList<>(backlog);
+        sent.addAll(generated.get(5, TimeUnit.MINUTES));
         log("generator done: %d records acknowledged by Kafka", sent.size());
         Expected expected = Expected.from(sent);
+
+        // A plain stop a little after the generator stopped: two checkpoints later.
+        String stopped = jobId;
+        awaitCondition(
+            "two checkpoints after the generator stopped", checkpointsGrew(cluster, stopped, 2));
+        String finalSavepoint = cluster.stopWithSavepoint(jobId, savepoints, STEP_TIMEOUT);
+        log("stopped with savepoint %s", finalSavepoint);
+        checkNothingTwice(expected, output, kafka);
+        jobId = submit(cluster, kafka, output, finalSavepoint);
+        log("resumed from the final savepoint as job %s", jobId);
+
         awaitDrained(expected, output, kafka);
         log(
-            "job failures seen by Flink: %d; completed checkpoints: %d",
+            "job failures seen by Flink since the last resume: %d; completed checkpoints: %d",
             cluster.failures(jobId), cluster.completedCheckpoints(jobId));
-        assertTrue("Flink restarted the job after each kill", cluster.failures(jobId) >= 3);
         cluster.cancel(jobId);
-        awaitCondition("job cancelled", () -> cluster.jobState(jobId).equals("CANCELED"));
+        String cancelled = jobId;
+        awaitCondition("job cancelled", () -> cluster.jobState(cancelled).equals("CANCELED"));
         check(expected, output, kafka);
       } finally {
         background.shutdownNow();
@@ -127,25 +170,32 @@ public class FlinkClusterFaultToleranceIT {
 
   // ---- the job and the generator
 
-  private String submit(FlinkTestCluster cluster, LocalKafka kafka, Path output) throws Exception {
+  private String submit(
+      FlinkTestCluster cluster, LocalKafka kafka, Path output, @Nullable String savepoint)
+      throws Exception {
     String jar = System.getProperty("streamy.flink.jar");
     List<String> command =
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-jar",
-            jar,
-            "--flinkMaster=" + cluster.master(),
-            "--filesToStage=" + jar,
-            "--parallelism=1",
-            "--checkpointingInterval=3000",
-            "--bootstrapServers=" + kafka.bootstrapServers(),
-            "--inputTopic=" + TOPIC,
-            "--output=" + output,
-            "--sink=both",
-            "--windowSize=10s",
-            "--maxOutOfOrderness=2s",
-            "--icebergCommitInterval=10s");
-    Path log = temp.getRoot().toPath().resolve("submit.log");
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar,
+                "--flinkMaster=" + cluster.master(),
+                "--filesToStage=" + jar,
+                "--parallelism=1",
+                "--checkpointingInterval=3000",
+                "--bootstrapServers=" + kafka.bootstrapServers(),
+                "--inputTopic=" + TOPIC,
+                "--output=" + output,
+                "--sink=both",
+                "--windowSize=10s",
+                "--maxOutOfOrderness=2s",
+                "--icebergCommitInterval=10s"));
+    if (savepoint != null) {
+      command.add("--savepointPath=" + savepoint);
+    }
+    List<String> before = cluster.activeJobs();
+    Path log = Files.createTempFile(temp.getRoot().toPath(), "submit-", ".log");
     Process submit =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -155,34 +205,76 @@ public class FlinkClusterFaultToleranceIT {
     boolean exited = submit.waitFor(3, TimeUnit.MINUTES);
     assertTrue("submission finished:\n" + Files.readString(log), exited);
     assertEquals("submission exit code:\n" + Files.readString(log), 0, submit.exitValue());
-    awaitCondition("a job on the cluster", () -> cluster.activeJobs().size() == 1);
-    String jobId = cluster.activeJobs().get(0);
+    awaitCondition("a new job on the cluster", () -> cluster.activeJobs().size() > before.size());
+    List<String> jobs = cluster.activeJobs();
+    jobs.removeAll(before);
+    String jobId = jobs.get(0);
     awaitCondition("job running", () -> cluster.isFullyRunning(jobId));
     return jobId;
   }
 
   private List<Ledger.Entry> generate(
       String bootstrapServers, Path ledgers, AtomicBoolean keepSending) throws IOException {
-    PipelineOptionsFactory.register(GeneratorOptions.class);
     List<Ledger.Entry> sent = new ArrayList<>();
     for (int batch = 0; keepSending.get(); batch++) {
       Path ledger = ledgers.resolve("ledger-" + batch + ".ndjson");
-      GeneratorOptions options =
-          PipelineOptionsFactory.fromArgs(
-                  "--bootstrapServers=" + bootstrapServers,
-                  "--topic=" + TOPIC,
-                  "--count=" + BATCH,
-                  "--rate=" + RATE,
-                  "--badShare=0.1",
-                  "--duplicateShare=0.02",
-                  "--seed=" + (23 + batch),
-                  "--ledger=" + ledger)
-              .as(GeneratorOptions.class);
-      GenerateEvents.run(options);
-      sent.addAll(Ledger.read(ledger));
+      sent.addAll(generateBatch(bootstrapServers, ledger, BATCH, RATE, 23 + batch));
       acknowledged.set(sent.size());
     }
     return sent;
+  }
+
+  private static List<Ledger.Entry> generateBatch(
+      String bootstrapServers, Path ledger, int count, int rate, int seed) throws IOException {
+    PipelineOptionsFactory.register(GeneratorOptions.class);
+    GeneratorOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--bootstrapServers=" + bootstrapServers,
+                "--topic=" + TOPIC,
+                "--count=" + count,
+                "--rate=" + rate,
+                "--badShare=0.1",
+                "--duplicateShare=0.02",
+                "--seed=" + seed,
+                "--ledger=" + ledger)
+            .as(GeneratorOptions.class);
+    GenerateEvents.run(options);
+    return Ledger.read(ledger);
+  }
+
+  // ---- broker restart and savepoints
+
+  private void restartBroker(FlinkTestCluster cluster, String jobId, LocalKafka kafka)
+      throws Exception {
+    awaitCondition("job running before the broker restart", () -> cluster.isFullyRunning(jobId));
+    long before = kafka.pid();
+    Instant down = Instant.now();
+    kafka.restart();
+    log(
+        "Kafka broker restarted (pid %d -> %d, back after %d ms); the generator is sending (%d"
+            + " live records so far)",
+        before, kafka.pid(), Duration.between(down, Instant.now()).toMillis(), acknowledged.get());
+    long checkpoints = cluster.completedCheckpoints(jobId);
+    awaitCondition(
+        "a checkpoint after the broker restart",
+        () -> cluster.isFullyRunning(jobId) && cluster.completedCheckpoints(jobId) > checkpoints);
+    log("  job running again, %d job failures so far", cluster.failures(jobId));
+  }
+
+  private String stopAndResubmit(
+      FlinkTestCluster cluster,
+      String jobId,
+      LocalKafka kafka,
+      Path output,
+      Path savepoints,
+      String when)
+      throws Exception {
+    awaitCondition("job running before the stop", () -> cluster.isFullyRunning(jobId));
+    String savepoint = cluster.stopWithSavepoint(jobId, savepoints, STEP_TIMEOUT);
+    log("stopped %s with savepoint %s", when, savepoint);
+    String resumed = submit(cluster, kafka, output, savepoint);
+    log("  resubmitted from the savepoint as job %s", resumed);
+    return resumed;
   }
 
   // ---- kills
@@ -199,7 +291,7 @@ public class FlinkClusterFaultToleranceIT {
     victim.destroyForcibly(); // SIGKILL: no shutdown hook, no goodbye to the JobManager
     Instant killed = Instant.now();
     log(
-        "kill -9 %s (pid %d) %s; the generator is sending (%d records so far)",
+        "kill -9 %s (pid %d) %s; the generator is sending (%d live records so far)",
         victimId, victim.pid(), moment, acknowledged.get());
     awaitCondition(
         "job restarted elsewhere after the kill",
@@ -219,6 +311,33 @@ public class FlinkClusterFaultToleranceIT {
     return () -> finalFiles(output.resolve("events")).size() > before;
   }
 
+  private static Condition icebergDataFilesGrew(Path output) throws IOException {
+    Path data = output.resolve("warehouse/streamy/events/data");
+    int before = finalFiles(data).size();
+    return () -> finalFiles(data).size() > before;
+  }
+
+  /** The DLQ topic's last stable offset (what a read_committed consumer can read) grew. */
+  private static Condition dlqCommitted(LocalKafka kafka) {
+    long before = committedEnd(kafka);
+    return () -> committedEnd(kafka) > before;
+  }
+
+  private static long committedEnd(LocalKafka kafka) {
+    TopicPartition partition = new TopicPartition(TOPIC + ".dlq", 0);
+    try (KafkaConsumer<byte[], byte[]> consumer = readCommitted(kafka)) {
+      return consumer.endOffsets(List.of(partition)).get(partition);
+    }
+  }
+
+  private static KafkaConsumer<byte[], byte[]> readCommitted(LocalKafka kafka) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
   private static Condition snapshotsGrew(Path output) throws IOException {
     Path metadata = output.resolve("warehouse/streamy/events/metadata");
     int before = metadataVersions(metadata);
@@ -227,8 +346,13 @@ public class FlinkClusterFaultToleranceIT {
 
   private static Condition checkpointsGrew(FlinkTestCluster cluster, String jobId)
       throws Exception {
+    return checkpointsGrew(cluster, jobId, 1);
+  }
+
+  private static Condition checkpointsGrew(FlinkTestCluster cluster, String jobId, int by)
+      throws Exception {
     long before = cluster.completedCheckpoints(jobId);
-    return () -> cluster.completedCheckpoints(jobId) > before;
+    return () -> cluster.completedCheckpoints(jobId) >= before + by;
   }
 
   private static int metadataVersions(Path metadata) throws IOException {
@@ -329,15 +453,18 @@ public class FlinkClusterFaultToleranceIT {
       throw timedOut;
     }
     log(
-        "drained %d ms after the generator finished",
+        "every sink complete %d ms after the resume",
         Duration.between(from, Instant.now()).toMillis());
   }
 
   private void awaitSinks(Expected expected, Path output, LocalKafka kafka) throws Exception {
     awaitCondition(
         "every sink holds every expected record",
+        DRAIN_TIMEOUT,
         () ->
-            parquetEvents(output).copies().keySet().containsAll(expected.events())
+            newestAggregatePanesTotal(output) == expected.events().size()
+                && newestPanesTotal(icebergAggregatePanes(output)) == expected.events().size()
+                && parquetEvents(output).copies().keySet().containsAll(expected.events())
                 && parquetDeadLetters(output)
                     .copies()
                     .keySet()
@@ -351,6 +478,34 @@ public class FlinkClusterFaultToleranceIT {
                     .copies()
                     .keySet()
                     .containsAll(expected.deadLetters().keySet()));
+  }
+
+  /**
+   * What a stopped job left in the sinks: records of the ledger, none twice. Records it read but
+   * had not written yet (open windows, an uncommitted Iceberg batch) are in the savepoint.
+   */
+  private void checkNothingTwice(Expected expected, Path output, LocalKafka kafka)
+      throws Exception {
+    List<Found> eventSinks = List.of(parquetEvents(output), icebergEvents(output));
+    List<Found> deadLetterSinks =
+        List.of(parquetDeadLetters(output), icebergDeadLetters(output), deadLetterTopic(kafka));
+    log("after the stop, before the resume:");
+    for (Found found : eventSinks) {
+      summarize(found, expected.events());
+      assertEquals("after the stop, written twice: " + found.sink(), 0, found.duplicates());
+      assertEquals(
+          "after the stop, not by the ledger: " + found.sink(),
+          Set.of(),
+          found.unexpected(expected.events()));
+    }
+    for (Found found : deadLetterSinks) {
+      summarize(found, expected.deadLetters().keySet());
+      assertEquals("after the stop, written twice: " + found.sink(), 0, found.duplicates());
+      assertEquals(
+          "after the stop, not by the ledger: " + found.sink(),
+          Set.of(),
+          found.unexpected(expected.deadLetters().keySet()));
+    }
   }
 
   private void check(Expected expected, Path output, LocalKafka kafka) throws Exception {
@@ -458,10 +613,11 @@ public class FlinkClusterFaultToleranceIT {
   }
 
   private static long newestAggregatePanesTotal(Path output) throws Exception {
-    String list =
-        finalFiles(output.resolve("aggregates")).stream()
-            .map(f -> "'" + f + "'")
-            .collect(Collectors.joining(",", "[", "]"));
+    List<Path> files = finalFiles(output.resolve("aggregates"));
+    if (files.isEmpty()) {
+      return 0;
+    }
+    String list = files.stream().map(f -> "'" + f + "'").collect(Collectors.joining(",", "[", "]"));
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
         Statement sql = db.createStatement();
         ResultSet rows =
@@ -481,6 +637,11 @@ public class FlinkClusterFaultToleranceIT {
    */
   private static Map<String, Integer> icebergAggregatePanes(Path output) throws IOException {
     Map<String, Integer> copies = new HashMap<>();
+    if (metadataVersions(
+            output.resolve("warehouse/streamy/" + IngestPipeline.AGGREGATES_TABLE + "/metadata"))
+        <= 1) {
+      return copies;
+    }
     for (Record row : IcebergTables.rows(output, "streamy", IngestPipeline.AGGREGATES_TABLE)) {
       String key =
           String.join(
@@ -533,13 +694,8 @@ public class FlinkClusterFaultToleranceIT {
   }
 
   private static Found deadLetterTopic(LocalKafka kafka) {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     Map<String, Integer> copies = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer = readCommitted(kafka)) {
       TopicPartition partition = new TopicPartition(TOPIC + ".dlq", 0);
       consumer.assign(List.of(partition));
       consumer.seekToBeginning(List.of(partition));
@@ -570,11 +726,15 @@ public class FlinkClusterFaultToleranceIT {
   }
 
   private void awaitCondition(String what, Condition condition) throws Exception {
-    Instant deadline = Instant.now().plus(STEP_TIMEOUT);
+    awaitCondition(what, STEP_TIMEOUT, condition);
+  }
+
+  private void awaitCondition(String what, Duration timeout, Condition condition) throws Exception {
+    Instant deadline = Instant.now().plus(timeout);
     while (!condition.holds()) {
       if (Instant.now().isAfter(deadline)) {
         log("timed out waiting for: %s", what);
-        throw new AssertionError("timed out after " + STEP_TIMEOUT + " waiting for: " + what);
+        throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
       }
       Thread.sleep(250); // polling interval
     }

@@ -1,9 +1,12 @@
 package dev.streamy.runners.flink;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamy.runners.LocalFlinkCluster;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +17,8 @@ import java.util.Map;
  * checkpoints.
  */
 final class FlinkTestCluster implements AutoCloseable {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final LocalFlinkCluster cluster;
 
@@ -113,6 +118,33 @@ final class FlinkTestCluster implements AutoCloseable {
       }
     }
     return ids;
+  }
+
+  /**
+   * Stops the job with a savepoint in {@code dir} (Flink's {@code flink stop}, without {@code
+   * --drain}) and returns the savepoint's path once it completed.
+   */
+  String stopWithSavepoint(String jobId, Path dir, Duration timeout)
+      throws IOException, InterruptedException {
+    String body =
+        JSON.createObjectNode()
+            .put("targetDirectory", dir.toUri().toString())
+            .put("drain", false)
+            .toString();
+    String request = cluster.post("/jobs/" + jobId + "/stop", body).path("request-id").asText();
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      JsonNode status = cluster.get("/jobs/" + jobId + "/savepoints/" + request);
+      if (status.path("status").path("id").asText().equals("COMPLETED")) {
+        JsonNode operation = status.path("operation");
+        if (operation.has("failure-cause")) {
+          throw new IOException("stop-with-savepoint failed: " + operation.path("failure-cause"));
+        }
+        return operation.path("location").asText();
+      }
+      Thread.sleep(250); // polling the REST API
+    }
+    throw new IOException("stop-with-savepoint of " + jobId + " did not complete in " + timeout);
   }
 
   void cancel(String jobId) throws IOException {
