@@ -54,6 +54,13 @@ final class ParquetFiles {
     return new BeamInputFile(file, length);
   }
 
+  /** The number of rows of a Parquet file, from its footer. */
+  static long rowCount(ResourceId file, long length) throws IOException {
+    try (ParquetFileReader reader = ParquetFileReader.open(inputFile(file, length))) {
+      return reader.getRecordCount();
+    }
+  }
+
   /**
    * Writes the row groups of {@code sources} (files of one Parquet schema, with their lengths), in
    * order, into a new file {@code target}, with the first source's key-value metadata (e.g. the

@@ -79,6 +79,27 @@ public abstract class WindowedFileNaming implements FileIO.Write.FileNaming {
     return name;
   }
 
+  /**
+   * The name of a pane's manifest, next to its files: {@code
+   * <folder>/_<prefix>-<window>-pane-<n>.manifest.json}. The leading underscore keeps it out of the
+   * globs and folder scans of Parquet readers (Spark, Hive, DuckDB's {@code *.parquet}).
+   */
+  public String manifestName(BoundedWindow window, PaneInfo pane) {
+    String name =
+        folderOf(window)
+            + "/_"
+            + getPrefix()
+            + "-"
+            + labelOf(window)
+            + "-pane-"
+            + pane.getIndex()
+            + ".manifest.json";
+    if (!ALLOWED.matcher(name).matches() || name.contains("..")) {
+      throw new IllegalStateException("Generated an unsafe file name: " + name);
+    }
+    return name;
+  }
+
   /** {@code date=YYYY-MM-DD/hour=HH} of the window start in UTC, or {@code global}. */
   static String folderOf(BoundedWindow window) {
     if (window instanceof GlobalWindow) {

@@ -1,8 +1,11 @@
 package dev.streamy.io;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.google.auto.value.AutoValue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,6 +39,7 @@ import org.apache.beam.sdk.transforms.display.DisplayData;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.util.MimeTypes;
@@ -65,6 +69,11 @@ import org.joda.time.Duration;
  * list again or a pane it never published. Publishing is idempotent: the same list gives the same
  * names, and a published name is never rewritten. Temporary files of a bundle that failed are left
  * where they are, under {@value #TEMP_FOLDER}, and never published.
+ *
+ * <p>Each published pane ends with its manifest, {@code _<prefix>-<window>-pane-<n>.manifest.json}
+ * beside its files (see {@link #writeManifest}): written last, atomically, it lists the pane's files
+ * with their bytes and rows, so a reader can tell a complete window (its on-time pane has a
+ * manifest) from one still open, and read exactly the files of a pane.
  *
  * <p>Rows become Parquet records with the column types of Beam's {@code ParquetIO} (through Avro):
  * DATETIME to a UTC timestamp (millis), INT64 to int64, BYTES to binary, nested rows to groups and
@@ -383,7 +392,68 @@ public abstract class WriteParquet extends PTransform<PCollection<Row>, PCollect
       publish(groups.get(i), target);
       published.add(target);
     }
+    writeManifest(
+        base.resolve(naming.manifestName(window, pane), StandardResolveOptions.RESOLVE_FILE),
+        base,
+        window,
+        pane,
+        published);
     return published;
+  }
+
+  /**
+   * Writes the manifest of a published pane, last, once all its files are in place: the window, the
+   * pane, and each file with its bytes and rows. A window whose on-time pane has a manifest is
+   * complete (late panes add files and a manifest of their own); a pane without one is not
+   * published yet. Written under a temporary name and renamed, so it is never seen half written; an
+   * existing manifest is left as it is (a repeated publish lists the same files).
+   */
+  static void writeManifest(
+      ResourceId manifest,
+      ResourceId base,
+      BoundedWindow window,
+      PaneInfo pane,
+      List<ResourceId> published)
+      throws IOException {
+    if (exists(manifest)) {
+      return;
+    }
+    ResourceId writing =
+        manifest
+            .getCurrentDirectory()
+            .resolve(manifest.getFilename() + IN_PROGRESS, StandardResolveOptions.RESOLVE_FILE);
+    try (WritableByteChannel channel = FileSystems.create(writing, MimeTypes.TEXT);
+        JsonGenerator json = new JsonFactory().createGenerator(Channels.newOutputStream(channel))) {
+      json.useDefaultPrettyPrinter();
+      json.writeStartObject();
+      if (window instanceof IntervalWindow) {
+        json.writeStringField("window_start", ((IntervalWindow) window).start().toString());
+        json.writeStringField("window_end", ((IntervalWindow) window).end().toString());
+      } else {
+        json.writeStringField("window", WindowedFileNaming.labelOf(window));
+      }
+      json.writeNumberField("pane_index", pane.getIndex());
+      json.writeStringField("pane_timing", pane.getTiming().name());
+      json.writeArrayFieldStart("files");
+      long rows = 0;
+      String prefix = base.toString();
+      for (ResourceId file : published) {
+        long bytes = FileSystems.matchSingleFileSpec(file.toString()).sizeBytes();
+        long fileRows = ParquetFiles.rowCount(file, bytes);
+        rows += fileRows;
+        String name = file.toString();
+        json.writeStartObject();
+        json.writeStringField(
+            "path", name.startsWith(prefix) ? name.substring(prefix.length()) : name);
+        json.writeNumberField("bytes", bytes);
+        json.writeNumberField("rows", fileRows);
+        json.writeEndObject();
+      }
+      json.writeEndArray();
+      json.writeNumberField("rows", rows);
+      json.writeEndObject();
+    }
+    FileSystems.rename(List.of(writing), List.of(manifest));
   }
 
   private static void publish(List<KV<String, Long>> group, ResourceId target) throws IOException {

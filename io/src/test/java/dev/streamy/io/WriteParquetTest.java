@@ -10,6 +10,8 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
@@ -117,7 +119,7 @@ public class WriteParquetTest {
 
     List<String> parquet =
         DuckDb.filesUnder(dir).stream()
-            .filter(f -> !f.startsWith(WriteParquet.TEMP_FOLDER))
+            .filter(f -> !f.startsWith(WriteParquet.TEMP_FOLDER) && f.endsWith(".parquet"))
             .collect(Collectors.toList());
     assertEquals(
         List.of(
@@ -309,6 +311,21 @@ public class WriteParquetTest {
             base + "00001-of-00003.parquet",
             base + "00002-of-00003.parquet"),
         parquetFiles(dir));
+    // The pane's manifest, written last, lists exactly the published files and their rows.
+    JsonNode manifest =
+        manifest(dir, "date=2024-08-22/hour=13/_events-20240822T1300Z-20240822T1301Z-pane-0");
+    assertEquals("ON_TIME", manifest.path("pane_timing").asText());
+    assertEquals(6L, manifest.path("rows").asLong());
+    List<String> listed = new ArrayList<>();
+    long rows = 0;
+    for (JsonNode file : manifest.path("files")) {
+      listed.add(file.path("path").asText());
+      rows += file.path("rows").asLong();
+      assertEquals(
+          Files.size(dir.resolve(file.path("path").asText())), file.path("bytes").asLong());
+    }
+    assertEquals(parquetFiles(dir), listed);
+    assertEquals(6L, rows);
     assertEquals(
         6L,
         ((Number)
@@ -354,6 +371,11 @@ public class WriteParquetTest {
             dir.toString(), naming, 1 << 20, window, PaneInfo.ON_TIME_AND_ONLY_FIRING, files);
     assertEquals(first, second);
     assertTrue(Arrays.equals(bytes, Files.readAllBytes(published)));
+    JsonNode manifest =
+        manifest(dir, "date=2024-08-22/hour=13/_events-20240822T1300Z-20240822T1301Z-pane-0");
+    assertEquals(2L, manifest.path("rows").asLong());
+    assertEquals(
+        dir.relativize(published).toString(), manifest.path("files").get(0).path("path").asText());
     assertThat(tempFiles(dir), empty());
     // And once more, with nothing left to do.
     WriteParquet.publishPane(
@@ -406,6 +428,14 @@ public class WriteParquetTest {
     return DuckDb.filesUnder(dir).stream()
         .filter(f -> f.endsWith(".parquet") && !f.startsWith(WriteParquet.TEMP_FOLDER))
         .collect(Collectors.toList());
+  }
+
+  /** The manifest {@code <name>.manifest.json} under {@code dir}; none half written beside it. */
+  private static JsonNode manifest(Path dir, String name) throws IOException {
+    Path manifest = dir.resolve(name + ".manifest.json");
+    assertTrue("manifest " + manifest, Files.isRegularFile(manifest));
+    assertFalse(Files.exists(dir.resolve(name + ".manifest.json.inprogress")));
+    return new ObjectMapper().readTree(manifest.toFile());
   }
 
   private static List<String> tempFiles(Path dir) throws Exception {
