@@ -55,10 +55,12 @@ import org.joda.time.Instant;
  * {@code dlq.sink.id}. Replay is a plain re-produce. {@link WriteDlqTopic} sends each dead letter
  * once for {@code read_committed} consumers, in Kafka transactions; a failed send fails the bundle
  * so the runner retries it, nothing is dropped. A record that the producer would refuse as too
- * large for its {@code max.request.size} (a source record near the topic's limit plus the metadata,
- * or a key over it) is cut to fit instead, its {@code dlq.topic.truncated} header saying what was
- * cut ({@link #fitted}): retrying it could never succeed, and the files and table still get the
- * whole dead letter. Secret producer settings are used by the producer and never displayed.
+ * large for its {@code max.request.size}, or that the DLQ topic would refuse as over its {@code
+ * max.message.bytes} (a source record near the limit plus the metadata, a key over it, a DLQ topic
+ * with a smaller limit than the input topic) is cut to fit instead, its {@code dlq.topic.truncated}
+ * header saying what was cut ({@link #fitted}): retrying it could never succeed, and the files and
+ * table still get the whole dead letter. Secret producer settings are used by the producer and
+ * never displayed.
  *
  * <p>Files: one row per dead letter, with every field of {@link DeadLetter}, written by {@link
  * WriteParquet} under the given directory. Dead letters are first re-timestamped to processing time
@@ -429,12 +431,24 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
     private final Counter cut = StreamyCounters.counter(StreamyCounters.DLQ_RECORDS_CUT);
     private final WriteDlqTopic sink;
     private final String topic;
-    private final int maxBytes;
+    private final int maxRequestBytes;
+    private transient int maxBytes;
 
-    ToProducerRecordFn(WriteDlqTopic sink, String topic, int maxBytes) {
+    ToProducerRecordFn(WriteDlqTopic sink, String topic, int maxRequestBytes) {
       this.sink = sink;
       this.topic = topic;
-      this.maxBytes = maxBytes;
+      this.maxRequestBytes = maxRequestBytes;
+    }
+
+    /**
+     * The limit is the smaller of the producer's {@code max.request.size} and the topic's {@code
+     * max.message.bytes}: a broker refuses a record over the topic's limit however often it is
+     * sent, which would fail every retry of the transaction.
+     */
+    @Setup
+    public void setup() {
+      Integer topicLimit = sink.topicMaxMessageBytes();
+      maxBytes = topicLimit == null ? maxRequestBytes : Math.min(maxRequestBytes, topicLimit);
     }
 
     @ProcessElement

@@ -9,6 +9,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -32,6 +35,9 @@ import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -42,6 +48,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -155,13 +164,79 @@ final class WriteDlqTopic extends PTransform<PCollection<ProducerRecord<byte[], 
         .add(DisplayData.item("clientConfig", KafkaConfig.redacted(clientConfig).toString()));
   }
 
-  /** The producer settings: the user's, then what a transactional producer needs. */
-  Map<String, Object> producerSettings() {
+  /**
+   * The producer settings: the user's, then what a transactional producer needs, and a {@code
+   * batch.size} within the topic's {@code topicLimit} (null: unknown).
+   */
+  Map<String, Object> producerSettings(@Nullable Integer topicLimit) {
     Map<String, Object> settings = only(ProducerConfig.configNames());
+    // A batch over the topic's max.message.bytes is refused whole; the producer then splits it by
+    // batch.size, so a batch.size above the topic's limit would refuse and split forever.
+    Object batchSize = settings.get(ProducerConfig.BATCH_SIZE_CONFIG);
+    int batchBytes = batchSize == null ? 16_384 : Integer.parseInt(batchSize.toString().trim());
+    if (topicLimit != null && batchBytes > topicLimit) {
+      settings.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(topicLimit));
+    }
     settings.put(ProducerConfig.ACKS_CONFIG, "all");
     settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(sinkId));
     return settings;
+  }
+
+  /**
+   * The largest record batch the DLQ topic takes: its {@code max.message.bytes}, or the broker's
+   * {@code message.max.bytes} while the topic does not exist yet (it is created with the broker's
+   * default). Null when the cluster does not tell (no DescribeConfigs permission, an old broker):
+   * then only the producer's own limit applies.
+   */
+  @Nullable
+  Integer topicMaxMessageBytes() {
+    Admin admin = Admin.create(only(AdminClientConfig.configNames()));
+    try {
+      long timeout = timeout().toMillis();
+      try {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Config config =
+            admin
+                .describeConfigs(List.of(resource))
+                .all()
+                .get(timeout, TimeUnit.MILLISECONDS)
+                .get(resource);
+        return Integer.valueOf(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+      }
+      String node =
+          admin
+              .describeCluster()
+              .nodes()
+              .get(timeout, TimeUnit.MILLISECONDS)
+              .iterator()
+              .next()
+              .idString();
+      ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, node);
+      Config config =
+          admin
+              .describeConfigs(List.of(broker))
+              .all()
+              .get(timeout, TimeUnit.MILLISECONDS)
+              .get(broker);
+      return Integer.valueOf(config.get("message.max.bytes").value());
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      LOG.warn(
+          "Cannot read the max.message.bytes of DLQ topic {} ({}); dead letters are cut to the"
+              + " producer's max.request.size only",
+          topic,
+          e instanceof ExecutionException ? e.getCause() : e);
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } finally {
+      admin.close(Duration.ZERO); // nothing pending is worth waiting for
+    }
   }
 
   /** The settings of the consumer that reads the topic back, at the given isolation level. */
@@ -335,7 +410,9 @@ final class WriteDlqTopic extends PTransform<PCollection<ProducerRecord<byte[], 
       if (producer == null) {
         Producer<byte[], byte[]> created =
             new KafkaProducer<>(
-                sink.producerSettings(), new ByteArraySerializer(), new ByteArraySerializer());
+                sink.producerSettings(sink.topicMaxMessageBytes()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
         try {
           created.initTransactions();
           long since =

@@ -354,13 +354,16 @@ public class WriteDeadLettersTest {
             .toTopic("127.0.0.1:9", "recentchange.dlq", producerConfig())
             .withSinkId("job-a")
             .dlqTopic();
-    Map<String, Object> producer = write.producerSettings();
+    Map<String, Object> producer = write.producerSettings(null);
     assertEquals("all", producer.get("acks"));
     assertEquals("true", producer.get("enable.idempotence"));
     assertEquals("streamy-dlq-job-a", producer.get("transactional.id"));
     assertEquals("SASL_PLAINTEXT", producer.get("security.protocol"));
     assertEquals(JAAS, producer.get("sasl.jaas.config"));
     assertEquals("127.0.0.1:9", producer.get("bootstrap.servers"));
+    assertNull(producer.get("batch.size"));
+    // Batches stay within a DLQ topic's smaller max.message.bytes.
+    assertEquals("4096", write.producerSettings(4096).get("batch.size"));
 
     Map<String, Object> reader = write.consumerSettings("read_committed");
     assertEquals("read_committed", reader.get("isolation.level"));
@@ -446,7 +449,7 @@ public class WriteDeadLettersTest {
 
   private static List<String> parquetFiles(Path dir) throws Exception {
     return DuckDb.filesUnder(dir).stream()
-        .filter(f -> !f.startsWith(WriteParquet.TEMP_FOLDER))
+        .filter(f -> !f.startsWith(WriteParquet.TEMP_FOLDER) && f.endsWith(".parquet"))
         .collect(Collectors.toList());
   }
 }

@@ -1,6 +1,7 @@
 package dev.streamy.runners;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 
 import dev.streamy.io.WriteDeadLetters;
 import dev.streamy.transforms.DeadLetter;
@@ -8,6 +9,8 @@ import dev.streamy.transforms.ErrorCode;
 import dev.streamy.transforms.SourceRecord;
 import dev.streamy.transforms.Stage;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -41,6 +44,10 @@ public class DlqTopicExactlyOnceTest {
   private static final String TOPIC = "events.dlq";
 
   private static List<DeadLetter> deadLetters(int from, int to) {
+    return deadLetters(from, to, "{".getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static List<DeadLetter> deadLetters(int from, int to, byte[] value) {
     return IntStream.range(from, to)
         .mapToObj(
             offset ->
@@ -51,7 +58,7 @@ public class DlqTopicExactlyOnceTest {
                             offset,
                             Instant.parse("2024-08-22T13:00:05Z"),
                             null,
-                            "{".getBytes(StandardCharsets.UTF_8),
+                            value,
                             List.of()),
                         Stage.PARSE,
                         ErrorCode.PARSE_ERROR)
@@ -60,42 +67,54 @@ public class DlqTopicExactlyOnceTest {
   }
 
   private static void send(String bootstrap, String sinkId, List<DeadLetter> deadLetters) {
+    send(bootstrap, TOPIC, sinkId, deadLetters);
+  }
+
+  private static void send(
+      String bootstrap, String topic, String sinkId, List<DeadLetter> deadLetters) {
     Pipeline pipeline = Pipeline.create(PipelineOptionsFactory.create());
     pipeline
         .apply(Create.of(deadLetters).withCoder(DeadLetter.coder()))
         .apply(
             WriteDeadLetters.stampedAs("test", "1")
-                .toTopic(bootstrap, TOPIC, Map.of())
+                .toTopic(bootstrap, topic, Map.of())
                 .withSinkId(sinkId));
     pipeline.run().waitUntilFinish();
   }
 
   /** How many copies of each source offset a read_committed consumer sees, per sink id. */
   private static Map<String, Map<Long, Integer>> committed(String bootstrap) {
+    Map<String, Map<Long, Integer>> copies = new TreeMap<>();
+    for (ConsumerRecord<byte[], byte[]> record : committedRecords(bootstrap, TOPIC)) {
+      copies
+          .computeIfAbsent(header(record, "dlq.sink.id"), sink -> new TreeMap<>())
+          .merge(Long.parseLong(header(record, "dlq.source.offset")), 1, Integer::sum);
+    }
+    return copies;
+  }
+
+  /** Every record of {@code topic} a read_committed consumer sees. */
+  private static List<ConsumerRecord<byte[], byte[]>> committedRecords(
+      String bootstrap, String topic) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    Map<String, Map<Long, Integer>> copies = new TreeMap<>();
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions =
-          consumer.partitionsFor(TOPIC).stream()
-              .map(info -> new TopicPartition(TOPIC, info.partition()))
+          consumer.partitionsFor(topic).stream()
+              .map(info -> new TopicPartition(topic, info.partition()))
               .collect(Collectors.toList());
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       // With read_committed the end is the last stable offset: nothing open is waited for.
       Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
       while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-        for (ConsumerRecord<byte[], byte[]> record :
-            consumer.poll(java.time.Duration.ofSeconds(1))) {
-          copies
-              .computeIfAbsent(header(record, "dlq.sink.id"), sink -> new TreeMap<>())
-              .merge(Long.parseLong(header(record, "dlq.source.offset")), 1, Integer::sum);
-        }
+        consumer.poll(java.time.Duration.ofSeconds(1)).forEach(records::add);
       }
     }
-    return copies;
+    return records;
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
@@ -141,6 +160,29 @@ public class DlqTopicExactlyOnceTest {
       expected.put("job-a", once(0, 1520));
       expected.put("job-b", once(0, 10));
       assertEquals(expected, committed(bootstrap));
+    }
+  }
+
+  @Test
+  public void aDeadLetterOverTheDlqTopicsLimitIsCutToFitInsteadOfFailingEveryRetry()
+      throws Exception {
+    try (LocalKafka kafka = LocalKafka.start()) {
+      // A DLQ topic that takes less than the producer's 1 MiB max.request.size.
+      kafka.createTopic("small.dlq", 1, Map.of("max.message.bytes", "4096"));
+      byte[] value = new byte[20_000];
+      Arrays.fill(value, (byte) 'x');
+
+      send(kafka.bootstrapServers(), "small.dlq", "job-a", deadLetters(0, 3, value));
+
+      List<ConsumerRecord<byte[], byte[]>> records =
+          committedRecords(kafka.bootstrapServers(), "small.dlq");
+      assertEquals(3, records.size());
+      for (ConsumerRecord<byte[], byte[]> record : records) {
+        assertEquals("value", header(record, "dlq.topic.truncated"));
+        assertEquals("20000", header(record, "dlq.value.size"));
+        assertTrue(record.value().length > 2_000 && record.value().length < 4_096);
+        assertTrue(Arrays.equals(Arrays.copyOf(value, record.value().length), record.value()));
+      }
     }
   }
 }
