@@ -96,6 +96,15 @@ public final class Bench implements Callable<Integer> {
   long seed;
 
   @Option(
+      names = "--windowSize",
+      description =
+          "The ingest's --windowSize for every streamy contestant, e.g. 1h to put a whole backlog"
+              + " into one window (default: the ingest's own, "
+              + "1m).")
+  @Nullable
+  String windowSize;
+
+  @Option(
       names = "--skipBuild",
       description = "Do not let ./streamy build what is stale first (use what is built).")
   boolean skipBuild;
@@ -119,6 +128,9 @@ public final class Bench implements Callable<Integer> {
     try {
       list = Contestant.list(contestants);
       perRun = Durations.parse("timeout", timeout);
+      if (windowSize != null) {
+        Durations.parse("windowSize", windowSize);
+      }
       if (records < 1) {
         throw new IllegalArgumentException("--records must be positive");
       }
@@ -150,7 +162,10 @@ public final class Bench implements Callable<Integer> {
     }
 
     Contract contract = Contract.load(Contract.DEFAULT);
-    long windowMillis = BaselineConfig.DEFAULT_WINDOW.getMillis();
+    long windowMillis =
+        windowSize == null
+            ? BaselineConfig.DEFAULT_WINDOW.getMillis()
+            : Durations.parse("windowSize", windowSize).getMillis();
     List<RunResult> runs = new ArrayList<>();
     String data;
     try (LocalKafka kafka = LocalKafka.start()) {
@@ -184,7 +199,8 @@ public final class Bench implements Callable<Integer> {
               scratch,
               java.time.Duration.ofMillis(perRun.getMillis()),
               runId,
-              windowMillis);
+              windowMillis,
+              windowSize);
       BenchCluster cluster = null;
       try {
         for (Contestant contestant : list) {
@@ -277,7 +293,8 @@ public final class Bench implements Callable<Integer> {
         + (results.startsWith(home) ? home.relativize(results) : results)
         + (seed != 42 ? " --seed=" + seed : "")
         + (badShare != 0.05 ? " --badShare=" + badShare : "")
-        + (duplicateShare != 0.01 ? " --duplicateShare=" + duplicateShare : "");
+        + (duplicateShare != 0.01 ? " --duplicateShare=" + duplicateShare : "")
+        + (windowSize != null ? " --windowSize=" + windowSize : "");
   }
 
   /** The checkout: {@code -Dstreamy.home} (the bench script sets it), else above the cwd. */

@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -126,6 +128,71 @@ final class BenchCluster implements AutoCloseable {
 
   String state(String jobId) throws IOException {
     return cluster.get("/jobs/" + jobId).path("state").asText();
+  }
+
+  /** The heap used by the TaskManager that uses most, in bytes, as its last metric says. */
+  long largestTaskManagerHeapUsed() throws IOException {
+    long largest = 0;
+    for (JsonNode taskManager : cluster.get("/taskmanagers").path("taskmanagers")) {
+      String id = taskManager.path("id").asText();
+      for (JsonNode metric :
+          cluster.get("/taskmanagers/" + id + "/metrics?get=Status.JVM.Memory.Heap.Used")) {
+        largest = Math.max(largest, metric.path("value").asLong());
+      }
+    }
+    return largest;
+  }
+
+  /**
+   * The size of the job's checkpoints: the largest and the latest completed, and the latest one's
+   * state per operator chain (the biggest first, each chain named by its first step), e.g. {@code
+   * latest checkpoint 12.3 MB (dedupe 11.0 MB, ...)}.
+   */
+  String checkpointSizes(String jobId) throws IOException {
+    JsonNode checkpoints = cluster.get("/jobs/" + jobId + "/checkpoints");
+    JsonNode latest = checkpoints.path("latest").path("completed");
+    if (latest.isMissingNode() || latest.isNull()) {
+      return "no checkpoint completed";
+    }
+    Map<String, String> names = new HashMap<>();
+    for (JsonNode vertex : cluster.get("/jobs/" + jobId).path("vertices")) {
+      names.put(vertex.path("id").asText(), vertex.path("name").asText());
+    }
+    JsonNode details =
+        cluster.get("/jobs/" + jobId + "/checkpoints/details/" + latest.path("id").asLong());
+    List<Map.Entry<String, Long>> perVertex = new ArrayList<>();
+    details
+        .path("tasks")
+        .fields()
+        .forEachRemaining(
+            task ->
+                perVertex.add(
+                    Map.entry(
+                        shortName(names.getOrDefault(task.getKey(), task.getKey())),
+                        task.getValue().path("state_size").asLong())));
+    perVertex.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+    StringBuilder out =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "%d checkpoints, largest %.1f MB, latest (#%d) %.1f MB:",
+                checkpoints.path("counts").path("completed").asLong(),
+                checkpoints.path("summary").path("state_size").path("max").asLong() / 1e6,
+                latest.path("id").asLong(),
+                latest.path("state_size").asLong() / 1e6));
+    for (Map.Entry<String, Long> vertex : perVertex) {
+      out.append(
+          String.format(Locale.ROOT, " %s %.3f MB,", vertex.getKey(), vertex.getValue() / 1e6));
+    }
+    out.setLength(out.length() - 1);
+    return out.toString();
+  }
+
+  /** The first transform of an operator chain's name, without Beam's long prefixes. */
+  private static String shortName(String vertexName) {
+    String first = vertexName.split(" -> ")[0];
+    first = first.replaceAll("^\\[\\d+\\]", "");
+    return first.length() > 60 ? first.substring(0, 60) + "..." : first;
   }
 
   /** streamy's counters of the job, as the JobManager's last metric snapshot has them. */

@@ -35,6 +35,7 @@ final class ContestantRun {
   private final Duration timeout;
   private final String runId;
   private final long windowMillis;
+  private final @Nullable String windowSize;
 
   ContestantRun(
       Streamy streamy,
@@ -46,7 +47,8 @@ final class ContestantRun {
       Path work,
       Duration timeout,
       String runId,
-      long windowMillis) {
+      long windowMillis,
+      @Nullable String windowSize) {
     this.streamy = streamy;
     this.bootstrapServers = bootstrapServers;
     this.topic = topic;
@@ -56,6 +58,7 @@ final class ContestantRun {
     this.work = work;
     this.timeout = timeout;
     this.runId = runId;
+    this.windowSize = windowSize;
     this.windowMillis = windowMillis;
   }
 
@@ -142,6 +145,7 @@ final class ContestantRun {
     CounterSnapshots snapshots = new CounterSnapshots();
     Optional<String> jobId = Optional.empty();
     String failure = null;
+    long heapPeak = 0;
     while (true) {
       long now = System.nanoTime();
       snapshots.cpu(now, cluster.cpuSeconds());
@@ -158,6 +162,7 @@ final class ContestantRun {
       } else {
         long read = cluster.counters(jobId.get()).getOrDefault(StreamyCounters.RECORDS_READ, 0L);
         snapshots.count(now, read);
+        heapPeak = Math.max(heapPeak, cluster.largestTaskManagerHeapUsed());
         if (read >= records) {
           break;
         }
@@ -191,6 +196,15 @@ final class ContestantRun {
     }
     if (!peakReset) {
       note += "; cluster memory: peak since the cluster started (reset refused)";
+    }
+    if (jobId.isPresent()) {
+      note +=
+          String.format(
+              Locale.ROOT,
+              "; largest TaskManager heap used (sampled every %d ms): %.0f MB; %s",
+              POLL_MILLIS,
+              heapPeak / 1e6,
+              cluster.checkpointSizes(jobId.get()));
     }
     result.setNote(note);
     try {
@@ -290,6 +304,9 @@ final class ContestantRun {
         command.add("--sink=parquet");
         command.add("--jobName=" + jobName(contestant));
         break;
+    }
+    if (windowSize != null) {
+      command.add("--windowSize=" + windowSize);
     }
     if (contestant.kind() != Contestant.Kind.BASELINE) {
       // A group of its own: a group that an earlier run committed offsets for would start there.

@@ -489,9 +489,9 @@ public class FlinkClusterFaultToleranceIT {
     List<Found> eventSinks = List.of(parquetEvents(output), icebergEvents(output));
     List<Found> deadLetterSinks =
         List.of(parquetDeadLetters(output), icebergDeadLetters(output), deadLetterTopic(kafka));
-    log("after the stop, before the resume:");
+    log("after the stop, before the resume (the rest is in the savepoint):");
     for (Found found : eventSinks) {
-      summarize(found, expected.events());
+      summarize(found, expected.events(), "still to come");
       assertEquals("after the stop, written twice: " + found.sink(), 0, found.duplicates());
       assertEquals(
           "after the stop, not by the ledger: " + found.sink(),
@@ -499,7 +499,7 @@ public class FlinkClusterFaultToleranceIT {
           found.unexpected(expected.events()));
     }
     for (Found found : deadLetterSinks) {
-      summarize(found, expected.deadLetters().keySet());
+      summarize(found, expected.deadLetters().keySet(), "still to come");
       assertEquals("after the stop, written twice: " + found.sink(), 0, found.duplicates());
       assertEquals(
           "after the stop, not by the ledger: " + found.sink(),
@@ -573,11 +573,17 @@ public class FlinkClusterFaultToleranceIT {
   }
 
   private void summarize(Found found, Set<String> expected) {
+    summarize(found, expected, "lost");
+  }
+
+  /** One line per sink; {@code missing} names the records of the ledger the sink lacks. */
+  private void summarize(Found found, Set<String> expected, String missing) {
     log(
-        "%-22s %6d distinct, %d lost, %d duplicated, %d unexpected",
+        "%-22s %6d distinct, %d %s, %d duplicated, %d unexpected",
         found.sink() + ":",
         found.copies().size(),
         found.lost(expected).size(),
+        missing,
         found.duplicates(),
         found.unexpected(expected).size());
   }
