@@ -71,8 +71,8 @@ import org.joda.time.Duration;
  * where they are, under {@value #TEMP_FOLDER}, and never published.
  *
  * <p>Each published pane ends with its manifest, {@code _<prefix>-<window>-pane-<n>.manifest.json}
- * beside its files (see {@link #writeManifest}): written last, atomically, it lists the pane's files
- * with their bytes and rows, so a reader can tell a complete window (its on-time pane has a
+ * beside its files (see {@link #writeManifest}): written last, atomically, it lists the pane's
+ * files with their bytes and rows, so a reader can tell a complete window (its on-time pane has a
  * manifest) from one still open, and read exactly the files of a pane.
  *
  * <p>Rows become Parquet records with the column types of Beam's {@code ParquetIO} (through Avro):
