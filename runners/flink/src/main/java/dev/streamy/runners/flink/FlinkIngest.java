@@ -89,6 +89,7 @@ public final class FlinkIngest {
     Settings settings;
     try {
       options = FlinkPresets.fromArgs(args);
+      ClusterResume.apply(options, FlinkPresets.explicitlySet(args));
       settings = Settings.from(options);
     } catch (FlinkPresets.UnsafeFlinkSettingsException e) {
       System.err.println("streamy: " + e.getMessage()); // one line per refused setting

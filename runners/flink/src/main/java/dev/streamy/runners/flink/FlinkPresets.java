@@ -66,7 +66,13 @@ public final class FlinkPresets {
    */
   static void apply(StreamyFlinkOptions options, Set<String> set) {
     if (!set.contains("jobName")) {
-      options.setJobName(IngestPipeline.NAME); // what the web UI and `flink list` show
+      // What the web UI and `flink list` show, and what a resubmission resumes by: one name per
+      // sink id.
+      String sinkId = sinkId(options);
+      options.setJobName(
+          sinkId == null || sinkId.equals(IngestPipeline.NAME)
+              ? IngestPipeline.NAME
+              : IngestPipeline.NAME + "-" + sinkId);
     }
     // No DoFn of the pipeline changes its input or an element after output (the DirectRunner's
     // immutability check, on in every test, proves it), so chained operators can share elements
@@ -86,8 +92,18 @@ public final class FlinkPresets {
       if (!set.contains("enableStableInputDrain")) {
         options.setEnableStableInputDrain(true);
       }
-      if (!set.contains("attachedMode") && isRemote(options.getFlinkMaster())) {
-        options.setAttachedMode(false);
+      if (isRemote(options.getFlinkMaster())) {
+        if (!set.contains("attachedMode")) {
+          options.setAttachedMode(false);
+        }
+        // Whatever the cluster's configuration says, a cancelled job keeps its last checkpoint,
+        // which the next submission of the job resumes from (see ClusterResume).
+        if (!set.contains("externalizedCheckpointsEnabled")) {
+          options.setExternalizedCheckpointsEnabled(true);
+        }
+        if (!set.contains("retainExternalizedCheckpointsOnCancellation")) {
+          options.setRetainExternalizedCheckpointsOnCancellation(true);
+        }
       }
       if (LOCAL.equals(options.getFlinkMaster())
           && !set.contains("stateBackend")
@@ -229,7 +245,7 @@ public final class FlinkPresets {
     }
   }
 
-  private static boolean isRemote(String flinkMaster) {
+  static boolean isRemote(String flinkMaster) {
     return flinkMaster != null && !flinkMaster.startsWith("[");
   }
 

@@ -15,4 +15,14 @@ public interface StreamyFlinkOptions extends IngestOptions, FlinkPipelineOptions
   boolean getAllowUnsafeFlinkSettings();
 
   void setAllowUnsafeFlinkSettings(boolean value);
+
+  @Description(
+      "A streaming job submitted to a cluster without --savepointPath resumes from the last"
+          + " checkpoint of the most recent ended job of the same --jobName in the cluster's"
+          + " history (a job cancelled, failed or stopped), so a cancel and a resubmission lose"
+          + " nothing. false: start from the consumer group's offsets.")
+  @Default.Boolean(true)
+  boolean getResumePreviousJob();
+
+  void setResumePreviousJob(boolean value);
 }

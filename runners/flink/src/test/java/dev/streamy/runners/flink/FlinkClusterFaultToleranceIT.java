@@ -63,9 +63,9 @@ import org.junit.rules.TemporaryFolder;
  *       by a new TaskManager;
  *   <li>a restart of the Kafka broker;
  *   <li>a stop with a savepoint and a new submission of the job from that savepoint;
- *   <li>when the generator has stopped, a plain stop of the job ({@code flink stop}: a savepoint,
- *       no drain). What the sinks hold then must be a part of the ledger with nothing twice;
- *       resuming from that savepoint must complete every sink.
+ *   <li>when the generator has stopped, a plain stop of the job: a cancel. What the sinks hold then
+ *       must be a part of the ledger with nothing twice; the same submission again must resume from
+ *       the cancelled job's last checkpoint ({@link ClusterResume}) and complete every sink.
  * </ol>
  *
  * <p>Then the job is cancelled and every sink is read back with an independent reader and compared
@@ -92,6 +92,7 @@ public class FlinkClusterFaultToleranceIT {
   private final List<String> report = new ArrayList<>();
   private final AtomicInteger acknowledged = new AtomicInteger();
   private final Instant started = Instant.now();
+  private Path lastSubmitLog;
 
   @Test
   public void aWeekOfFaultsLosesNothingAndDuplicatesNothingInAnySink() throws Exception {
@@ -142,15 +143,30 @@ public class FlinkClusterFaultToleranceIT {
         log("generator done: %d records acknowledged by Kafka", sent.size());
         Expected expected = Expected.from(sent);
 
-        // A plain stop a little after the generator stopped: two checkpoints later.
+        // A plain stop a little after the generator stopped (two checkpoints later): a cancel,
+        // as `flink cancel` does it, then the same submission again.
         String stopped = jobId;
         awaitCondition(
             "two checkpoints after the generator stopped", checkpointsGrew(cluster, stopped, 2));
-        String finalSavepoint = cluster.stopWithSavepoint(jobId, savepoints, STEP_TIMEOUT);
-        log("stopped with savepoint %s", finalSavepoint);
+        cluster.cancel(stopped);
+        awaitCondition("job cancelled", () -> cluster.jobState(stopped).equals("CANCELED"));
+        log("cancelled job %s", stopped);
         checkNothingTwice(expected, output, kafka);
-        jobId = submit(cluster, kafka, output, finalSavepoint);
-        log("resumed from the final savepoint as job %s", jobId);
+        jobId = submit(cluster, kafka, output, null);
+        String resumed = Files.readString(lastSubmitLog);
+        assertTrue(
+            "the resubmitted job resumes from the cancelled one's last checkpoint:\n" + resumed,
+            resumed.contains("streamy: resuming from"));
+        log(
+            "submitted again with the same options as job %s: %s",
+            jobId,
+            resumed
+                .lines()
+                .filter(line -> line.contains("streamy: resuming from"))
+                .findFirst()
+                .orElseThrow()
+                .replaceAll(",.*", "")
+                .replaceAll("file:/.*/fault-flink-", "file:.../fault-flink-"));
 
         awaitDrained(expected, output, kafka);
         log(
@@ -196,6 +212,7 @@ public class FlinkClusterFaultToleranceIT {
     }
     List<String> before = cluster.activeJobs();
     Path log = Files.createTempFile(temp.getRoot().toPath(), "submit-", ".log");
+    lastSubmitLog = log;
     Process submit =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -482,14 +499,14 @@ public class FlinkClusterFaultToleranceIT {
 
   /**
    * What a stopped job left in the sinks: records of the ledger, none twice. Records it read but
-   * had not written yet (open windows, an uncommitted Iceberg batch) are in the savepoint.
+   * had not written yet (open windows, an uncommitted Iceberg batch) are in its last checkpoint.
    */
   private void checkNothingTwice(Expected expected, Path output, LocalKafka kafka)
       throws Exception {
     List<Found> eventSinks = List.of(parquetEvents(output), icebergEvents(output));
     List<Found> deadLetterSinks =
         List.of(parquetDeadLetters(output), icebergDeadLetters(output), deadLetterTopic(kafka));
-    log("after the stop, before the resume (the rest is in the savepoint):");
+    log("after the stop, before the resume (the rest is in the last checkpoint):");
     for (Found found : eventSinks) {
       summarize(found, expected.events(), "still to come");
       assertEquals("after the stop, written twice: " + found.sink(), 0, found.duplicates());

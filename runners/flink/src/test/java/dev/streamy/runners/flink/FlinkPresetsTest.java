@@ -80,6 +80,27 @@ public class FlinkPresetsTest {
   }
 
   @Test
+  public void aStreamOnARemoteClusterKeepsItsCheckpointsWhenCancelledToResumeFrom() {
+    StreamyFlinkOptions remote = options("--flinkMaster=localhost:8081");
+    assertTrue(remote.isExternalizedCheckpointsEnabled());
+    assertTrue(remote.getRetainExternalizedCheckpointsOnCancellation());
+    assertTrue(remote.getResumePreviousJob());
+    assertFalse(
+        options(
+                "--flinkMaster=localhost:8081",
+                "--retainExternalizedCheckpointsOnCancellation=false")
+            .getRetainExternalizedCheckpointsOnCancellation());
+  }
+
+  @Test
+  public void theJobIsNamedAfterItsSinkIdWhichANewSubmissionResumesBy() {
+    assertEquals("streamy-ingest", options("--consumerGroup=streamy-ingest").getJobName());
+    assertEquals("streamy-ingest-orders", options("--sinkId=orders").getJobName());
+    assertEquals("streamy-ingest-team-a", options("--consumerGroup=team-a").getJobName());
+    assertEquals("mine", options("--sinkId=orders", "--jobName=mine").getJobName());
+  }
+
+  @Test
   public void boundedRunsGetReIterableGroupByKeyResultsAndNoCheckpoints() {
     StreamyFlinkOptions options = options("--maxRecords=100");
     assertTrue(options.getReIterableGroupByKeyResult());
