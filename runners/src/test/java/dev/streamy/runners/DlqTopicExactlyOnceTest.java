@@ -108,13 +108,32 @@ public class DlqTopicExactlyOnceTest {
               .collect(Collectors.toList());
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      // With read_committed the end is the last stable offset: nothing open is waited for.
-      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      // Read up to the log end, not to the last stable offset: a transaction's commit (or abort)
+      // markers reach the partitions a moment after commitTransaction returns, and until then the
+      // last stable offset still stands before it. Every transaction of the test ends (the zombie's
+      // is aborted by the next producer of its id), so the position reaches the log end.
+      Map<TopicPartition, Long> ends = logEnds(bootstrap, partitions);
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
       while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-        consumer.poll(java.time.Duration.ofSeconds(1)).forEach(records::add);
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("read_committed never reached the log end " + ends);
+        }
+        consumer.poll(java.time.Duration.ofMillis(200)).forEach(records::add);
       }
     }
     return records;
+  }
+
+  /** The log end offsets (read_uncommitted: past open and unresolved transactions). */
+  private static Map<TopicPartition, Long> logEnds(
+      String bootstrap, List<TopicPartition> partitions) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      return consumer.endOffsets(partitions);
+    }
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
