@@ -1,15 +1,19 @@
 package dev.streamy.transforms;
 
 import com.google.auto.value.AutoValue;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.state.MapState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -44,6 +48,15 @@ public abstract class DeduplicateEvents
 
   /** Groups used to find the copies in bounded input. */
   private static final int BOUNDED_GROUPS = 64;
+
+  /**
+   * Buckets of remembered ids in a stream: enough to spread over any parallelism (Flink's key
+   * groups), few enough that a bucket's sweep looks at many ids at once.
+   */
+  private static final int STREAMING_BUCKETS = 4096;
+
+  /** How often, in event time, a bucket forgets the ids whose memory has passed. */
+  private static final Duration SWEEP = Duration.standardMinutes(1);
 
   /** Deduplicates on {@code idColumn}, remembering ids for {@code memory} of event time. */
   public static DeduplicateEvents byColumn(String idColumn, Duration memory) {
@@ -90,7 +103,10 @@ public abstract class DeduplicateEvents
           .apply("KeepLowestOffset", ParDo.of(new KeepLowestOffsetFn()))
           .setCoder(coder);
     }
-    return byId.apply("KeepFirstCopy", ParDo.of(new KeepFirstFn(memory))).setCoder(coder);
+    return byId.apply("KeyByIdBucket", ParDo.of(new BucketFn()))
+        .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), coder)))
+        .apply("KeepFirstCopy", ParDo.of(new KeepFirstFn(memory)))
+        .setCoder(coder);
   }
 
   /** Spreads ids over a fixed number of groups, keeping each copy's own timestamp. */
@@ -166,17 +182,31 @@ public abstract class DeduplicateEvents
     }
   }
 
+  /**
+   * Streaming: remembers each id, with the event time until which it is remembered, in a map per
+   * bucket of ids (a hash of the id), and forgets expired ids with one timer per bucket, rounded up
+   * to {@link #SWEEP}, instead of one timer per id. Flink keeps a timer per id as several objects
+   * and copies (its timer queue, Beam's pending-timer map): about 220 bytes of checkpoint per id;
+   * an entry of a bucket's map is its id and a number. An id may be remembered up to {@link #SWEEP}
+   * longer than the memory asks, never shorter.
+   */
   private static final class KeepFirstFn
-      extends DoFn<KV<String, KV<SourceRecord, Row>>, KV<SourceRecord, Row>> {
+      extends DoFn<KV<Integer, KV<String, KV<SourceRecord, Row>>>, KV<SourceRecord, Row>> {
     private final Counter duplicates = StreamyCounters.counter(StreamyCounters.DUPLICATES_REMOVED);
     private final Counter kept = StreamyCounters.counter(StreamyCounters.EVENTS_UNIQUE);
     private final Duration memory;
 
-    @StateId("seen")
-    private final StateSpec<ValueState<Boolean>> seenSpec = StateSpecs.value();
+    /** Id to the end of its memory (event-time millis). */
+    @StateId("ids")
+    private final StateSpec<MapState<String, Long>> idsSpec =
+        StateSpecs.map(StringUtf8Coder.of(), VarLongCoder.of());
 
-    @TimerId("forget")
-    private final TimerSpec forgetSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    /** When the bucket's sweep timer is set to fire, if it is. */
+    @StateId("sweepAt")
+    private final StateSpec<ValueState<Long>> sweepAtSpec = StateSpecs.value(VarLongCoder.of());
+
+    @TimerId("sweep")
+    private final TimerSpec sweepSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
     KeepFirstFn(Duration memory) {
       this.memory = memory;
@@ -184,24 +214,71 @@ public abstract class DeduplicateEvents
 
     @ProcessElement
     public void process(
-        @Element KV<String, KV<SourceRecord, Row>> element,
+        @Element KV<Integer, KV<String, KV<SourceRecord, Row>>> element,
         @Timestamp Instant timestamp,
-        @StateId("seen") ValueState<Boolean> seen,
-        @TimerId("forget") Timer forget,
+        @StateId("ids") MapState<String, Long> ids,
+        @AlwaysFetched @StateId("sweepAt") ValueState<Long> sweepAt,
+        @TimerId("sweep") Timer sweep,
         OutputReceiver<KV<SourceRecord, Row>> out) {
-      if (Boolean.TRUE.equals(seen.read())) {
+      String id = element.getValue().getKey();
+      if (ids.get(id).read() != null) {
         duplicates.inc();
         return;
       }
-      seen.write(true);
-      forget.set(timestamp.plus(memory));
+      long until = timestamp.plus(memory).getMillis();
+      ids.put(id, until);
+      long at = roundUp(until);
+      Long current = sweepAt.read();
+      if (current == null || at < current) {
+        sweep.set(new Instant(at));
+        sweepAt.write(at);
+      }
       kept.inc();
-      out.output(element.getValue());
+      out.output(element.getValue().getValue());
     }
 
-    @OnTimer("forget")
-    public void onForget(@StateId("seen") ValueState<Boolean> seen) {
-      seen.clear();
+    /** Forgets the bucket's ids whose memory has passed, and sets the next sweep. */
+    @OnTimer("sweep")
+    public void onSweep(
+        OnTimerContext context,
+        @StateId("ids") MapState<String, Long> ids,
+        @StateId("sweepAt") ValueState<Long> sweepAt,
+        @TimerId("sweep") Timer sweep) {
+      long now = context.timestamp().getMillis();
+      List<String> expired = new ArrayList<>();
+      long next = Long.MAX_VALUE;
+      for (Map.Entry<String, Long> entry : ids.entries().read()) {
+        if (entry.getValue() <= now) {
+          expired.add(entry.getKey());
+        } else {
+          next = Math.min(next, entry.getValue());
+        }
+      }
+      expired.forEach(ids::remove);
+      if (next == Long.MAX_VALUE) {
+        sweepAt.clear();
+      } else {
+        long at = Math.max(roundUp(next), now + 1);
+        sweep.set(new Instant(at));
+        sweepAt.write(at);
+      }
+    }
+
+    private static long roundUp(long millis) {
+      long sweep = SWEEP.getMillis();
+      return Math.floorDiv(millis + sweep - 1, sweep) * sweep;
+    }
+  }
+
+  /** Spreads ids over {@link #STREAMING_BUCKETS} buckets, each with its map of remembered ids. */
+  private static final class BucketFn
+      extends DoFn<
+          KV<String, KV<SourceRecord, Row>>, KV<Integer, KV<String, KV<SourceRecord, Row>>>> {
+    @ProcessElement
+    public void process(
+        @Element KV<String, KV<SourceRecord, Row>> copy,
+        OutputReceiver<KV<Integer, KV<String, KV<SourceRecord, Row>>>> out) {
+      out.output(KV.of(Math.floorMod(copy.getKey().hashCode(), STREAMING_BUCKETS), copy));
     }
   }
 }
