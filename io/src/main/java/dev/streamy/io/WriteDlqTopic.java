@@ -193,16 +193,9 @@ final class WriteDlqTopic extends PTransform<PCollection<ProducerRecord<byte[], 
   Integer topicMaxMessageBytes() {
     Admin admin = Admin.create(only(AdminClientConfig.configNames()));
     try {
-      long timeout = timeout().toMillis();
       try {
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Config config =
-            admin
-                .describeConfigs(List.of(resource))
-                .all()
-                .get(timeout, TimeUnit.MILLISECONDS)
-                .get(resource);
-        return Integer.valueOf(config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
+        return Integer.valueOf(
+            config(admin, ConfigResource.Type.TOPIC, topic, TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
           throw e;
@@ -212,18 +205,11 @@ final class WriteDlqTopic extends PTransform<PCollection<ProducerRecord<byte[], 
           admin
               .describeCluster()
               .nodes()
-              .get(timeout, TimeUnit.MILLISECONDS)
+              .get(timeout().toMillis(), TimeUnit.MILLISECONDS)
               .iterator()
               .next()
               .idString();
-      ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, node);
-      Config config =
-          admin
-              .describeConfigs(List.of(broker))
-              .all()
-              .get(timeout, TimeUnit.MILLISECONDS)
-              .get(broker);
-      return Integer.valueOf(config.get("message.max.bytes").value());
+      return Integer.valueOf(config(admin, ConfigResource.Type.BROKER, node, "message.max.bytes"));
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
       LOG.warn(
           "Cannot read the max.message.bytes of DLQ topic {} ({}); dead letters are cut to the"
@@ -237,6 +223,19 @@ final class WriteDlqTopic extends PTransform<PCollection<ProducerRecord<byte[], 
     } finally {
       admin.close(Duration.ZERO); // nothing pending is worth waiting for
     }
+  }
+
+  /** The value of config {@code name} of the topic or broker {@code resourceName}. */
+  private String config(Admin admin, ConfigResource.Type type, String resourceName, String name)
+      throws ExecutionException, InterruptedException, TimeoutException {
+    ConfigResource resource = new ConfigResource(type, resourceName);
+    Config config =
+        admin
+            .describeConfigs(List.of(resource))
+            .all()
+            .get(timeout().toMillis(), TimeUnit.MILLISECONDS)
+            .get(resource);
+    return config.get(name).value();
   }
 
   /** The settings of the consumer that reads the topic back, at the given isolation level. */

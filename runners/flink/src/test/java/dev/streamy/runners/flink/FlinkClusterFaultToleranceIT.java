@@ -1,5 +1,17 @@
 package dev.streamy.runners.flink;
 
+import static dev.streamy.runners.flink.SinkContents.deadLetterTopic;
+import static dev.streamy.runners.flink.SinkContents.duckDb;
+import static dev.streamy.runners.flink.SinkContents.finalFiles;
+import static dev.streamy.runners.flink.SinkContents.icebergAggregatePanes;
+import static dev.streamy.runners.flink.SinkContents.icebergDeadLetters;
+import static dev.streamy.runners.flink.SinkContents.icebergEvents;
+import static dev.streamy.runners.flink.SinkContents.metadataVersions;
+import static dev.streamy.runners.flink.SinkContents.newestAggregatePanesTotal;
+import static dev.streamy.runners.flink.SinkContents.newestPanesTotal;
+import static dev.streamy.runners.flink.SinkContents.parquetDeadLetters;
+import static dev.streamy.runners.flink.SinkContents.parquetEvents;
+import static dev.streamy.runners.flink.SinkContents.readCommitted;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -10,15 +22,12 @@ import dev.streamy.generator.Ledger;
 import dev.streamy.pipelines.IngestPipeline;
 import dev.streamy.runners.IcebergTables;
 import dev.streamy.runners.LocalKafka;
+import dev.streamy.runners.flink.SinkContents.Found;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,7 +35,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,16 +42,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import javax.annotation.Nullable;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.iceberg.data.Record;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -347,14 +349,6 @@ public class FlinkClusterFaultToleranceIT {
     }
   }
 
-  private static KafkaConsumer<byte[], byte[]> readCommitted(LocalKafka kafka) {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-  }
-
   private static Condition snapshotsGrew(Path output) throws IOException {
     Path metadata = output.resolve("warehouse/streamy/events/metadata");
     int before = metadataVersions(metadata);
@@ -370,35 +364,6 @@ public class FlinkClusterFaultToleranceIT {
       throws Exception {
     long before = cluster.completedCheckpoints(jobId);
     return () -> cluster.completedCheckpoints(jobId) >= before + by;
-  }
-
-  private static int metadataVersions(Path metadata) throws IOException {
-    if (!Files.isDirectory(metadata)) {
-      return 0;
-    }
-    try (Stream<Path> files = Files.list(metadata)) {
-      return (int) files.filter(f -> f.toString().endsWith(".metadata.json")).count();
-    }
-  }
-
-  /** Published Parquet files below {@code dir}, without the sink's temporary folder. */
-  private static List<Path> finalFiles(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return List.of();
-    }
-    // The running job deletes temporary files while the walk lists them: walk again then.
-    for (int attempt = 1; ; attempt++) {
-      try (Stream<Path> files = Files.walk(dir)) {
-        return files
-            .filter(f -> f.toString().endsWith(".parquet"))
-            .filter(f -> !dir.relativize(f).toString().contains(".temp"))
-            .collect(Collectors.toList());
-      } catch (java.io.UncheckedIOException vanished) {
-        if (attempt == 5) {
-          throw vanished;
-        }
-      }
-    }
   }
 
   // ---- read-back
@@ -425,34 +390,6 @@ public class FlinkClusterFaultToleranceIT {
     }
   }
 
-  /** The coordinates found in one sink, each with how often it was found. */
-  @AutoValue
-  abstract static class Found {
-    abstract String sink();
-
-    abstract Map<String, Integer> copies();
-
-    static Found of(String sink, Map<String, Integer> copies) {
-      return new AutoValue_FlinkClusterFaultToleranceIT_Found(sink, copies);
-    }
-
-    int duplicates() {
-      return copies().values().stream().mapToInt(n -> n - 1).sum();
-    }
-
-    Set<String> lost(Set<String> expected) {
-      Set<String> lost = new HashSet<>(expected);
-      lost.removeAll(copies().keySet());
-      return lost;
-    }
-
-    Set<String> unexpected(Set<String> expected) {
-      Set<String> extra = new HashSet<>(copies().keySet());
-      extra.removeAll(expected);
-      return extra;
-    }
-  }
-
   private void awaitDrained(Expected expected, Path output, LocalKafka kafka) throws Exception {
     Instant from = Instant.now();
     try {
@@ -463,7 +400,10 @@ public class FlinkClusterFaultToleranceIT {
         summarize(found, expected.events());
       }
       for (Found found :
-          List.of(parquetDeadLetters(output), icebergDeadLetters(output), deadLetterTopic(kafka))) {
+          List.of(
+              parquetDeadLetters(output),
+              icebergDeadLetters(output),
+              deadLetterTopic(kafka, TOPIC + ".dlq"))) {
         summarize(found, expected.deadLetters().keySet());
         log("  lost: %s", found.lost(expected.deadLetters().keySet()));
       }
@@ -491,7 +431,7 @@ public class FlinkClusterFaultToleranceIT {
                     .copies()
                     .keySet()
                     .containsAll(expected.deadLetters().keySet())
-                && deadLetterTopic(kafka)
+                && deadLetterTopic(kafka, TOPIC + ".dlq")
                     .copies()
                     .keySet()
                     .containsAll(expected.deadLetters().keySet()));
@@ -505,7 +445,10 @@ public class FlinkClusterFaultToleranceIT {
       throws Exception {
     List<Found> eventSinks = List.of(parquetEvents(output), icebergEvents(output));
     List<Found> deadLetterSinks =
-        List.of(parquetDeadLetters(output), icebergDeadLetters(output), deadLetterTopic(kafka));
+        List.of(
+            parquetDeadLetters(output),
+            icebergDeadLetters(output),
+            deadLetterTopic(kafka, TOPIC + ".dlq"));
     log("after the stop, before the resume (the rest is in the last checkpoint):");
     for (Found found : eventSinks) {
       summarize(found, expected.events(), "still to come");
@@ -540,7 +483,7 @@ public class FlinkClusterFaultToleranceIT {
                 IcebergTables.currentDataFiles(output, "streamy", IngestPipeline.EVENTS_TABLE),
                 "_partition",
                 "_offset"));
-    Found topic = deadLetterTopic(kafka);
+    Found topic = deadLetterTopic(kafka, TOPIC + ".dlq");
     for (Found found : List.of(events, icebergEvents, icebergEventFiles)) {
       summarize(found, expected.events());
     }
@@ -603,141 +546,6 @@ public class FlinkClusterFaultToleranceIT {
         missing,
         found.duplicates(),
         found.unexpected(expected).size());
-  }
-
-  private static Found parquetEvents(Path output) throws Exception {
-    return Found.of(
-        "events (Parquet)", duckDb(finalFiles(output.resolve("events")), "_partition", "_offset"));
-  }
-
-  private static Found parquetDeadLetters(Path output) throws Exception {
-    return Found.of(
-        "dead letters (Parquet)",
-        duckDb(finalFiles(output.resolve("dead-letters")), "partition", "\"offset\""));
-  }
-
-  private static Map<String, Integer> duckDb(List<Path> files, String partition, String offset)
-      throws Exception {
-    Map<String, Integer> copies = new HashMap<>();
-    if (files.isEmpty()) {
-      return copies;
-    }
-    String list = files.stream().map(f -> "'" + f + "'").collect(Collectors.joining(",", "[", "]"));
-    try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
-        Statement sql = db.createStatement();
-        ResultSet rows =
-            sql.executeQuery(
-                "SELECT " + partition + ", " + offset + " FROM read_parquet(" + list + ")")) {
-      while (rows.next()) {
-        copies.merge(rows.getInt(1) + "/" + rows.getLong(2), 1, Integer::sum);
-      }
-    }
-    return copies;
-  }
-
-  private static long newestAggregatePanesTotal(Path output) throws Exception {
-    List<Path> files = finalFiles(output.resolve("aggregates"));
-    if (files.isEmpty()) {
-      return 0;
-    }
-    String list = files.stream().map(f -> "'" + f + "'").collect(Collectors.joining(",", "[", "]"));
-    try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
-        Statement sql = db.createStatement();
-        ResultSet rows =
-            sql.executeQuery(
-                "SELECT sum(event_count) FROM (SELECT event_count FROM read_parquet("
-                    + list
-                    + ") QUALIFY row_number() OVER (PARTITION BY window_start, wiki, type"
-                    + " ORDER BY pane_index DESC) = 1)")) {
-      rows.next();
-      return rows.getLong(1);
-    }
-  }
-
-  /**
-   * Copies of each aggregate row of the Iceberg table, by window start, wiki, type, pane index and
-   * event count (as {@code window|wiki|type|pane|count}).
-   */
-  private static Map<String, Integer> icebergAggregatePanes(Path output) throws IOException {
-    Map<String, Integer> copies = new HashMap<>();
-    if (metadataVersions(
-            output.resolve("warehouse/streamy/" + IngestPipeline.AGGREGATES_TABLE + "/metadata"))
-        <= 1) {
-      return copies;
-    }
-    for (Record row : IcebergTables.rows(output, "streamy", IngestPipeline.AGGREGATES_TABLE)) {
-      String key =
-          String.join(
-              "|",
-              String.valueOf(row.getField("window_start")),
-              String.valueOf(row.getField("wiki")),
-              String.valueOf(row.getField("type")),
-              String.valueOf(row.getField("pane_index")),
-              String.valueOf(row.getField("event_count")));
-      copies.merge(key, 1, Integer::sum);
-    }
-    return copies;
-  }
-
-  /** The sum of the event counts of the newest pane of each window and group key. */
-  private static long newestPanesTotal(Map<String, Integer> panes) {
-    Map<String, long[]> newest = new HashMap<>();
-    for (String key : panes.keySet()) {
-      String[] parts = key.split("\\|");
-      String group = parts[0] + "|" + parts[1] + "|" + parts[2];
-      long pane = Long.parseLong(parts[3]);
-      long count = Long.parseLong(parts[4]);
-      long[] seen = newest.get(group);
-      if (seen == null || seen[0] < pane) {
-        newest.put(group, new long[] {pane, count});
-      }
-    }
-    return newest.values().stream().mapToLong(paneAndCount -> paneAndCount[1]).sum();
-  }
-
-  private static Found icebergEvents(Path output) throws IOException {
-    return iceberg(
-        output, IngestPipeline.EVENTS_TABLE, "events (Iceberg)", "_partition", "_offset");
-  }
-
-  private static Found icebergDeadLetters(Path output) throws IOException {
-    return iceberg(
-        output, IngestPipeline.DEAD_LETTERS_TABLE, "dead letters (Iceberg)", "partition", "offset");
-  }
-
-  private static Found iceberg(
-      Path output, String table, String sink, String partition, String offset) throws IOException {
-    Map<String, Integer> copies = new HashMap<>();
-    if (metadataVersions(output.resolve("warehouse/streamy/" + table + "/metadata")) > 1) {
-      for (Record row : IcebergTables.rows(output, "streamy", table)) {
-        copies.merge(row.getField(partition) + "/" + row.getField(offset), 1, Integer::sum);
-      }
-    }
-    return Found.of(sink, copies);
-  }
-
-  private static Found deadLetterTopic(LocalKafka kafka) {
-    Map<String, Integer> copies = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = readCommitted(kafka)) {
-      TopicPartition partition = new TopicPartition(TOPIC + ".dlq", 0);
-      consumer.assign(List.of(partition));
-      consumer.seekToBeginning(List.of(partition));
-      long end = consumer.endOffsets(List.of(partition)).get(partition);
-      while (consumer.position(partition) < end) {
-        for (ConsumerRecord<byte[], byte[]> record :
-            consumer.poll(java.time.Duration.ofSeconds(1))) {
-          String source =
-              header(record, "dlq.source.partition") + "/" + header(record, "dlq.source.offset");
-          copies.merge(source, 1, Integer::sum);
-        }
-      }
-    }
-    return Found.of("dead letters (DLQ topic)", copies);
-  }
-
-  private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
-    var header = record.headers().lastHeader(name);
-    return header == null ? "?" : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   // ---- waiting and reporting

@@ -124,10 +124,11 @@ final class SinkContents {
   }
 
   static long newestAggregatePanesTotal(Path output) throws Exception {
-    String list =
-        finalFiles(output.resolve("aggregates")).stream()
-            .map(f -> "'" + f + "'")
-            .collect(Collectors.joining(",", "[", "]"));
+    List<Path> files = finalFiles(output.resolve("aggregates"));
+    if (files.isEmpty()) {
+      return 0;
+    }
+    String list = files.stream().map(f -> "'" + f + "'").collect(Collectors.joining(",", "[", "]"));
     try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
         Statement sql = db.createStatement();
         ResultSet rows =
@@ -147,6 +148,11 @@ final class SinkContents {
    */
   static Map<String, Integer> icebergAggregatePanes(Path output) throws IOException {
     Map<String, Integer> copies = new HashMap<>();
+    if (metadataVersions(
+            output.resolve("warehouse/streamy/" + IngestPipeline.AGGREGATES_TABLE + "/metadata"))
+        <= 1) {
+      return copies;
+    }
     for (Record row : IcebergTables.rows(output, "streamy", IngestPipeline.AGGREGATES_TABLE)) {
       String key =
           String.join(
@@ -200,13 +206,8 @@ final class SinkContents {
 
   /** The DLQ topic's dead letters as a {@code read_committed} consumer sees them. */
   static Found deadLetterTopic(LocalKafka kafka, String topic) {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     Map<String, Integer> copies = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaConsumer<byte[], byte[]> consumer = readCommitted(kafka)) {
       TopicPartition partition = new TopicPartition(topic, 0);
       consumer.assign(List.of(partition));
       consumer.seekToBeginning(List.of(partition));
@@ -221,6 +222,15 @@ final class SinkContents {
       }
     }
     return Found.of("dead letters (DLQ topic)", copies);
+  }
+
+  /** A consumer of the broker that reads with {@code isolation.level=read_committed}. */
+  static KafkaConsumer<byte[], byte[]> readCommitted(LocalKafka kafka) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> record, String name) {
