@@ -30,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * walks the current snapshot's ancestry back to the oldest file's closing time (less {@link
  * #CLOCK_SKEW_MILLIS}), collecting the data files this sink's appends added; a file found there is
  * already committed and is left out. Only the rest is appended, in one snapshot whose summary
- * records the sink id ({@value #SINK_ID}) and the sink's batch count ({@value #BATCH}). Data file
- * names are unique to the writer that made them, so a file is committed at most once, even when a
- * restored job replays a batch, or regroups replayed files with new ones. When snapshot expiry has
- * cut the ancestry short of that time, every manifest the table still has is searched instead.
+ * records the sink id ({@value #SINK_ID}), the sink's batch count ({@value #BATCH}) and the Kafka
+ * offsets its rows came from ({@value #SOURCE_OFFSETS}). Data file names are unique to the writer
+ * that made them, so a file is committed at most once, even when a restored job replays a batch, or
+ * regroups replayed files with new ones. When snapshot expiry has cut the ancestry short of that
+ * time, every manifest the table still has is searched instead.
  *
  * <p>Idempotency by file rather than by a batch number: on Flink, Beam's stable-input buffer can
  * release a batch before a later restore point covers it (seen here: after a restore, a job
@@ -49,6 +50,12 @@ final class IcebergCommitter {
    * Snapshot summary key: how many batches the sink has committed to the table, this one included.
    */
   static final String BATCH = "streamy.batch";
+
+  /**
+   * Snapshot summary key: the Kafka offsets the rows this snapshot appended came from, as {@link
+   * SourceOffsets} JSON; absent for rows without source coordinates (aggregates).
+   */
+  static final String SOURCE_OFFSETS = "streamy.source-offsets";
 
   /** How far clocks may differ between the writers and the catalog. */
   static final long CLOCK_SKEW_MILLIS = 10 * 60 * 1000L;
@@ -236,8 +243,12 @@ final class IcebergCommitter {
           files.forEach(append::appendFile);
           append
               .set(SINK_ID, sinkId)
-              .set(BATCH, Long.toString(batchesCommitted(current, sinkId) + 1))
-              .commit();
+              .set(BATCH, Long.toString(batchesCommitted(current, sinkId) + 1));
+          SourceOffsets offsets = sourceOffsets(batch, files);
+          if (!offsets.isEmpty()) {
+            append.set(SOURCE_OFFSETS, offsets.toJson());
+          }
+          append.commit();
           return current.currentSnapshot().snapshotId();
         } catch (CommitStateUnknownException unknown) {
           current = table.fresh();
@@ -255,6 +266,19 @@ final class IcebergCommitter {
               files.size());
         }
       }
+    }
+
+    /** The source offsets of the files of {@code batch} that are among {@code files}. */
+    private static SourceOffsets sourceOffsets(List<WrittenDataFile> batch, List<DataFile> files) {
+      Set<String> appended = new HashSet<>();
+      files.forEach(file -> appended.add(WriteIcebergFilesFn.nameOf(file.path().toString())));
+      SourceOffsets offsets = new SourceOffsets();
+      for (WrittenDataFile file : batch) {
+        if (file.sourceOffsets() != null && appended.contains(file.name())) {
+          offsets.addAll(file.sourceOffsets());
+        }
+      }
+      return offsets;
     }
 
     /**

@@ -5,9 +5,11 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import javax.annotation.Nullable;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.util.MimeTypes;
@@ -58,6 +60,45 @@ final class ParquetFiles {
   static long rowCount(ResourceId file, long length) throws IOException {
     try (ParquetFileReader reader = ParquetFileReader.open(inputFile(file, length))) {
       return reader.getRecordCount();
+    }
+  }
+
+  /**
+   * The Kafka offsets the rows of a Parquet file came from, read from its coordinate columns alone
+   * (see {@link SourceOffsets.Columns}); null for a file without them (aggregates).
+   */
+  static @Nullable SourceOffsets sourceOffsets(ResourceId file, long length) throws IOException {
+    try (ParquetFileReader reader = ParquetFileReader.open(inputFile(file, length))) {
+      MessageType schema = reader.getFooter().getFileMetaData().getSchema();
+      List<String> fieldNames = new ArrayList<>();
+      schema.getFields().forEach(field -> fieldNames.add(field.getName()));
+      String[] names = SourceOffsets.Columns.namesAmong(fieldNames);
+      if (names == null) {
+        return null;
+      }
+      MessageType coordinates =
+          new MessageType(
+              schema.getName(),
+              schema.getType(names[0]),
+              schema.getType(names[1]),
+              schema.getType(names[2]));
+      reader.setRequestedSchema(coordinates);
+      MessageColumnIO columns = new ColumnIOFactory().getColumnIO(coordinates);
+      SourceOffsets offsets = new SourceOffsets();
+      PageReadStore rowGroup;
+      while ((rowGroup = reader.readNextRowGroup()) != null) {
+        RecordReader<Group> records =
+            columns.getRecordReader(rowGroup, new GroupRecordConverter(coordinates));
+        for (long row = 0; row < rowGroup.getRowCount(); row++) {
+          Group group = records.read();
+          if (group.getFieldRepetitionCount(0) > 0
+              && group.getFieldRepetitionCount(1) > 0
+              && group.getFieldRepetitionCount(2) > 0) {
+            offsets.add(group.getString(0, 0), group.getInteger(1, 0), group.getLong(2, 0));
+          }
+        }
+      }
+      return offsets;
     }
   }
 

@@ -231,7 +231,8 @@ public abstract class WriteIceberg extends PTransform<PCollection<Row>, PCollect
                         getNamespace(),
                         getTable(),
                         getSinkId(),
-                        getTargetFileBytes())))
+                        getTargetFileBytes(),
+                        input.getSchema())))
             .setCoder(fileCoder)
             .apply("KeyByTable", WithKeys.of(tableName()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), fileCoder));

@@ -32,7 +32,8 @@ import org.apache.iceberg.io.OutputFile;
  * through Iceberg's own generic writer (so column ids, metrics and the table's Parquet settings are
  * Iceberg's). A file is closed when it reaches the target size and, at the latest, when the bundle
  * ends (on Flink before the checkpoint that follows completes); each closed file is output as a
- * {@link WrittenDataFile} for the committer. Nothing is committed here.
+ * {@link WrittenDataFile} for the committer, with the source offsets of its rows when they carry
+ * their Kafka coordinates. Nothing is committed here.
  *
  * <p>Files are named {@code streamy-<sink id>-<uuid>-<n>.parquet}, so a retried bundle never
  * overwrites a file an earlier attempt wrote: that earlier file is simply never committed, and
@@ -55,6 +56,7 @@ final class WriteIcebergFilesFn extends DoFn<Row, WrittenDataFile> {
   private final IcebergTableHandle handle;
   private final String sinkId;
   private final long targetFileBytes;
+  private final @Nullable SourceOffsets.Columns coordinates;
 
   private transient @Nullable Table table;
   private transient @Nullable Schema schema;
@@ -70,10 +72,12 @@ final class WriteIcebergFilesFn extends DoFn<Row, WrittenDataFile> {
       String namespace,
       String tableName,
       String sinkId,
-      long targetFileBytes) {
+      long targetFileBytes,
+      org.apache.beam.sdk.schemas.Schema rowSchema) {
     this.handle = new IcebergTableHandle(settings, namespace, tableName);
     this.sinkId = sinkId;
     this.targetFileBytes = targetFileBytes;
+    this.coordinates = SourceOffsets.Columns.of(rowSchema);
   }
 
   /** The name of data file {@code index} of a writer {@code id} of {@code sinkId}. */
@@ -117,11 +121,15 @@ final class WriteIcebergFilesFn extends DoFn<Row, WrittenDataFile> {
           new OpenFile(
               copy,
               newDataWriter(
-                  table, table.spec(), appenders, copy, fileName(sinkId, writerId, fileCount++)));
+                  table, table.spec(), appenders, copy, fileName(sinkId, writerId, fileCount++)),
+              coordinates == null ? null : new SourceOffsets());
       open.put(copy, file);
     }
     file.writer.write(record);
     file.rows++;
+    if (file.offsets != null) {
+      coordinates.addTo(file.offsets, row);
+    }
     if (file.writer.length() >= targetFileBytes) {
       open.remove(file.partition);
       out.output(close(file));
@@ -183,17 +191,19 @@ final class WriteIcebergFilesFn extends DoFn<Row, WrittenDataFile> {
     file.writer.close();
     rowsWritten.inc(file.rows);
     filesWritten.inc();
-    return new WrittenDataFile(file.writer.toDataFile(), System.currentTimeMillis());
+    return new WrittenDataFile(file.writer.toDataFile(), System.currentTimeMillis(), file.offsets);
   }
 
   private static final class OpenFile {
     final PartitionKey partition;
     final DataWriter<Record> writer;
+    final @Nullable SourceOffsets offsets;
     long rows;
 
-    OpenFile(PartitionKey partition, DataWriter<Record> writer) {
+    OpenFile(PartitionKey partition, DataWriter<Record> writer, @Nullable SourceOffsets offsets) {
       this.partition = partition;
       this.writer = writer;
+      this.offsets = offsets;
     }
   }
 }

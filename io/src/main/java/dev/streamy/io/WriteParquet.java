@@ -403,10 +403,12 @@ public abstract class WriteParquet extends PTransform<PCollection<Row>, PCollect
 
   /**
    * Writes the manifest of a published pane, last, once all its files are in place: the window, the
-   * pane, and each file with its bytes and rows. A window whose on-time pane has a manifest is
-   * complete (late panes add files and a manifest of their own); a pane without one is not
-   * published yet. Written under a temporary name and renamed, so it is never seen half written; an
-   * existing manifest is left as it is (a repeated publish lists the same files).
+   * pane, and each file with its bytes, rows and, for events and dead letters, the Kafka offsets
+   * its rows came from ({@code source_offsets}, see {@link SourceOffsets}; also for the whole
+   * pane). A window whose on-time pane has a manifest is complete (late panes add files and a
+   * manifest of their own); a pane without one is not published yet. Written under a temporary name
+   * and renamed, so it is never seen half written; an existing manifest is left as it is (a
+   * repeated publish lists the same files).
    */
   static void writeManifest(
       ResourceId manifest,
@@ -436,10 +438,12 @@ public abstract class WriteParquet extends PTransform<PCollection<Row>, PCollect
       json.writeStringField("pane_timing", pane.getTiming().name());
       json.writeArrayFieldStart("files");
       long rows = 0;
+      @Nullable SourceOffsets paneOffsets = null;
       String prefix = base.toString();
       for (ResourceId file : published) {
         long bytes = FileSystems.matchSingleFileSpec(file.toString()).sizeBytes();
         long fileRows = ParquetFiles.rowCount(file, bytes);
+        SourceOffsets offsets = ParquetFiles.sourceOffsets(file, bytes);
         rows += fileRows;
         String name = file.toString();
         json.writeStartObject();
@@ -447,10 +451,20 @@ public abstract class WriteParquet extends PTransform<PCollection<Row>, PCollect
             "path", name.startsWith(prefix) ? name.substring(prefix.length()) : name);
         json.writeNumberField("bytes", bytes);
         json.writeNumberField("rows", fileRows);
+        if (offsets != null) {
+          json.writeFieldName("source_offsets");
+          offsets.write(json);
+          paneOffsets = paneOffsets == null ? new SourceOffsets() : paneOffsets;
+          paneOffsets.addAll(offsets);
+        }
         json.writeEndObject();
       }
       json.writeEndArray();
       json.writeNumberField("rows", rows);
+      if (paneOffsets != null) {
+        json.writeFieldName("source_offsets");
+        paneOffsets.write(json);
+      }
       json.writeEndObject();
     }
     FileSystems.rename(List.of(writing), List.of(manifest));

@@ -121,7 +121,7 @@ public class IcebergCommitterTest {
           && "append".equals(snapshot.operation())) {
         List<WrittenDataFile> files = new ArrayList<>();
         for (DataFile file : snapshot.addedDataFiles(table.io())) {
-          files.add(new WrittenDataFile(file.copy(), snapshot.timestampMillis()));
+          files.add(new WrittenDataFile(file.copy(), snapshot.timestampMillis(), null));
         }
         return files;
       }
@@ -294,7 +294,7 @@ public class IcebergCommitterTest {
       writer.write(record);
     }
     writer.close();
-    return new WrittenDataFile(writer.toDataFile(), System.currentTimeMillis());
+    return new WrittenDataFile(writer.toDataFile(), System.currentTimeMillis(), null);
   }
 
   @Test

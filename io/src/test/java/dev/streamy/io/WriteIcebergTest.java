@@ -180,6 +180,8 @@ public class WriteIcebergTest {
         .addedDataFiles(table.io())
         .forEach(file -> partitions.add(file.partition().get(0, Integer.class)));
     assertEquals(2, new java.util.HashSet<>(partitions).size());
+    // Rows without Kafka coordinates (aggregates) record no source offsets.
+    assertFalse(appends(table).get(0).summary().containsKey(IcebergCommitter.SOURCE_OFFSETS));
 
     // A second run appends: a second snapshot, both runs' rows.
     Pipeline second = Pipeline.create(PipelineOptionsFactory.create());
@@ -198,6 +200,53 @@ public class WriteIcebergTest {
             expected("b", null, T1305, false, ""),
             expected("c", Long.MAX_VALUE, T1410, true, "p-c"),
             expected("d", 4L, T1410, false, "p-d")));
+  }
+
+  @Test
+  public void eachAppendRecordsTheSourceOffsetsOfItsRows() throws IOException {
+    Schema withCoordinates =
+        Schema.builder()
+            .addStringField("_topic")
+            .addInt32Field("_partition")
+            .addInt64Field("_offset")
+            .addDateTimeField("ts")
+            .build();
+    WriteIceberg.ensureTable(catalog, "lake", events, withCoordinates, "ts");
+    List<Row> rows = new ArrayList<>();
+    for (long offset : new long[] {10, 11, 13}) {
+      rows.add(Row.withSchema(withCoordinates).addValues("wiki", 0, offset, T1305).build());
+    }
+    rows.add(Row.withSchema(withCoordinates).addValues("wiki", 1, 4L, T1410).build());
+    rows.add(Row.withSchema(withCoordinates).addValues("other", 0, 99L, T1410).build());
+
+    pipeline
+        .apply("Rows", Create.of(rows).withRowSchema(withCoordinates))
+        .apply("Write", WriteIceberg.to(catalog, "lake", events));
+    pipeline.run().waitUntilFinish();
+
+    Table table = load("lake", events);
+    SourceOffsets recorded =
+        SourceOffsets.fromJson(
+            appends(table).get(0).summary().get(IcebergCommitter.SOURCE_OFFSETS));
+    // What the summary says is what the table holds: read the coordinates back through Iceberg.
+    SourceOffsets held = new SourceOffsets();
+    try (CloseableIterable<Record> records = IcebergGenerics.read(table).build()) {
+      for (Record record : records) {
+        held.add(
+            record.getField("_topic").toString(),
+            (Integer) record.getField("_partition"),
+            (Long) record.getField("_offset"));
+      }
+    }
+    assertEquals(held.toJson(), recorded.toJson());
+    assertEquals(List.of(10L, 13L, 3L), asList(recorded.range("wiki", 0)));
+    assertEquals(List.of(4L, 4L, 1L), asList(recorded.range("wiki", 1)));
+    assertEquals(List.of(99L, 99L, 1L), asList(recorded.range("other", 0)));
+  }
+
+  private static List<Long> asList(long[] range) {
+    assertNotNull(range);
+    return Arrays.stream(range).boxed().collect(java.util.stream.Collectors.toList());
   }
 
   @Test

@@ -316,6 +316,7 @@ public class WriteParquetTest {
         manifest(dir, "date=2024-08-22/hour=13/_events-20240822T1300Z-20240822T1301Z-pane-0");
     assertEquals("ON_TIME", manifest.path("pane_timing").asText());
     assertEquals(6L, manifest.path("rows").asLong());
+    assertTrue("rows without coordinates", manifest.path("source_offsets").isMissingNode());
     List<String> listed = new ArrayList<>();
     long rows = 0;
     for (JsonNode file : manifest.path("files")) {
@@ -333,6 +334,67 @@ public class WriteParquetTest {
                     .get(0)
                     .get("n"))
             .longValue());
+  }
+
+  @Test
+  public void aManifestRecordsTheSourceOffsetsOfEachFileAndOfThePane() throws Exception {
+    // Dead-letter coordinates: topic, partition, offset.
+    Schema deadLetters =
+        Schema.builder()
+            .addStringField("topic")
+            .addInt32Field("partition")
+            .addInt64Field("offset")
+            .addDateTimeField("ts")
+            .build();
+    List<TimestampedValue<Row>> rows = new ArrayList<>();
+    long[][] coordinates = {{0, 10}, {0, 12}, {1, 7}, {0, 11}};
+    for (int i = 0; i < coordinates.length; i++) {
+      // The last row falls in the next minute: a window, and a manifest, of its own.
+      Instant ts = T1300.plus(Duration.standardSeconds(i == 3 ? 65 : 5 + i));
+      rows.add(
+          TimestampedValue.of(
+              Row.withSchema(deadLetters)
+                  .addValues("wiki", (int) coordinates[i][0], coordinates[i][1], ts)
+                  .build(),
+              ts));
+    }
+    Path dir = temp.newFolder("offsets").toPath();
+    pipeline
+        .apply(Create.timestamped(rows).withCoder(RowCoder.of(deadLetters)))
+        .apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))))
+        .apply(
+            WriteParquet.to(dir.toString(), deadLetters).withPrefix("dead").withTargetFileSize(1));
+    pipeline.run().waitUntilFinish();
+
+    JsonNode first =
+        manifest(dir, "date=2024-08-22/hour=13/_dead-20240822T1300Z-20240822T1301Z-pane-0");
+    assertEquals(
+        "{\"wiki/0\":{\"first\":10,\"last\":12,\"rows\":2},"
+            + "\"wiki/1\":{\"first\":7,\"last\":7,\"rows\":1}}",
+        first.path("source_offsets").toString());
+    // Each file's offsets are those of the rows DuckDB reads from it; together, the pane's.
+    SourceOffsets files = new SourceOffsets();
+    for (JsonNode file : first.path("files")) {
+      SourceOffsets read = new SourceOffsets();
+      for (Map<String, Object> row :
+          DuckDb.query(
+              "SELECT topic, \"partition\", \"offset\" FROM read_parquet('"
+                  + dir.resolve(file.path("path").asText())
+                  + "')")) {
+        read.add(
+            (String) row.get("topic"),
+            ((Number) row.get("partition")).intValue(),
+            ((Number) row.get("offset")).longValue());
+      }
+      assertEquals(read.toJson(), file.path("source_offsets").toString());
+      files.addAll(read);
+    }
+    assertEquals(files.toJson(), first.path("source_offsets").toString());
+    JsonNode second =
+        manifest(dir, "date=2024-08-22/hour=13/_dead-20240822T1301Z-20240822T1302Z-pane-0");
+    assertEquals(
+        "{\"wiki/0\":{\"first\":11,\"last\":11,\"rows\":1}}",
+        second.path("source_offsets").toString());
   }
 
   @Test
