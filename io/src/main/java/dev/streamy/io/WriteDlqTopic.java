@@ -150,7 +150,12 @@ final class WriteDlqTopic extends PTransform<PCollection<ProducerRecord<byte[], 
             "Gather",
             gather.withAllowedLateness(org.joda.time.Duration.ZERO).discardingFiredPanes())
         .apply("GroupToSend", GroupByKey.create())
-        .apply("SendInTransactions", ParDo.of(new SendFn(this)));
+        .apply(
+            "SendInTransactions",
+            ParDo.of(
+                input.isBounded() == PCollection.IsBounded.UNBOUNDED
+                    ? new SendWithStateFn(this)
+                    : new SendFn(this)));
     return PDone.in(input.getPipeline());
   }
 
@@ -343,38 +348,39 @@ final class WriteDlqTopic extends PTransform<PCollection<ProducerRecord<byte[], 
         consumerSettings(isolationLevel), new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
-  /** Sends each pane in one transaction, leaving out what the topic shows this sink sent. */
-  private static final class SendFn
-      extends DoFn<KV<Integer, Iterable<ProducerRecord<byte[], byte[]>>>, Void> {
+  /**
+   * Sends a pane in one transaction, leaving out what the topic shows this sink sent: the producer
+   * and what it read back, shared by the two {@link DoFn}s below.
+   */
+  private static final class Sender implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     private final Counter sentCount = StreamyCounters.counter(StreamyCounters.DLQ_RECORDS_SENT);
     private final Counter skippedCount =
         StreamyCounters.counter(StreamyCounters.DLQ_RECORDS_ALREADY_SENT);
     private final WriteDlqTopic sink;
 
-    /** When the last pane that this state covers began to be sent (epoch millis). */
-    @StateId("lastSend")
-    private final StateSpec<ValueState<Long>> lastSendSpec = StateSpecs.value(VarLongCoder.of());
-
     private transient @Nullable Producer<byte[], byte[]> producer;
     private transient @Nullable Set<String> sentBefore;
 
-    SendFn(WriteDlqTopic sink) {
+    Sender(WriteDlqTopic sink) {
       this.sink = sink;
     }
 
-    @RequiresStableInput
-    @ProcessElement
-    public void process(
-        @Element KV<Integer, Iterable<ProducerRecord<byte[], byte[]>>> pane,
-        @StateId("lastSend") ValueState<Long> lastSend) {
+    /**
+     * Sends {@code records} in one transaction and returns when it began (epoch millis).
+     *
+     * @param lastSend when the last pane that restored state covers began to be sent, or null
+     */
+    long send(Iterable<ProducerRecord<byte[], byte[]>> records, @Nullable Long lastSend) {
       long startedAt = System.currentTimeMillis();
-      Producer<byte[], byte[]> current = producer(lastSend.read(), startedAt);
+      Producer<byte[], byte[]> current = producer(lastSend, startedAt);
       Set<String> skip = sentBefore;
       long sent = 0;
       long skipped = 0;
       try {
         current.beginTransaction();
-        for (ProducerRecord<byte[], byte[]> record : pane.getValue()) {
+        for (ProducerRecord<byte[], byte[]> record : records) {
           String coordinates = coordinates(record.headers());
           if (coordinates != null && skip.contains(coordinates)) {
             skipped++;
@@ -390,7 +396,6 @@ final class WriteDlqTopic extends PTransform<PCollection<ProducerRecord<byte[], 
         close();
         throw e;
       }
-      lastSend.write(startedAt);
       sentCount.inc(sent);
       if (skipped > 0) {
         skippedCount.inc(skipped);
@@ -399,6 +404,7 @@ final class WriteDlqTopic extends PTransform<PCollection<ProducerRecord<byte[], 
             sink.sinkId,
             skipped);
       }
+      return startedAt;
     }
 
     /**
@@ -428,7 +434,7 @@ final class WriteDlqTopic extends PTransform<PCollection<ProducerRecord<byte[], 
       return producer;
     }
 
-    private void close() {
+    void close() {
       if (producer != null) {
         try {
           producer.close(Duration.ofSeconds(5));
@@ -439,10 +445,60 @@ final class WriteDlqTopic extends PTransform<PCollection<ProducerRecord<byte[], 
         sentBefore = null;
       }
     }
+  }
+
+  /**
+   * A stream's sender: remembers in state when its last pane began to be sent, so that a restored
+   * job reads the topic back from shortly before then.
+   */
+  private static final class SendWithStateFn
+      extends DoFn<KV<Integer, Iterable<ProducerRecord<byte[], byte[]>>>, Void> {
+    private final Sender sender;
+
+    @StateId("lastSend")
+    private final StateSpec<ValueState<Long>> lastSendSpec = StateSpecs.value(VarLongCoder.of());
+
+    SendWithStateFn(WriteDlqTopic sink) {
+      this.sender = new Sender(sink);
+    }
+
+    @RequiresStableInput
+    @ProcessElement
+    public void process(
+        @Element KV<Integer, Iterable<ProducerRecord<byte[], byte[]>>> pane,
+        @StateId("lastSend") ValueState<Long> lastSend) {
+      lastSend.write(sender.send(pane.getValue(), lastSend.read()));
+    }
 
     @Teardown
     public void teardown() {
-      close();
+      sender.close();
+    }
+  }
+
+  /**
+   * A bounded run's sender, without state: a bounded run has no restored state to read, and a
+   * stateful DoFn would make Flink's batch runner sort the grouped pane as one record, which fails
+   * once a run's dead letters outgrow a sort buffer (about 17 MB on the embedded cluster). Without
+   * state, Flink streams the group into this DoFn, one record at a time.
+   */
+  private static final class SendFn
+      extends DoFn<KV<Integer, Iterable<ProducerRecord<byte[], byte[]>>>, Void> {
+    private final Sender sender;
+
+    SendFn(WriteDlqTopic sink) {
+      this.sender = new Sender(sink);
+    }
+
+    @RequiresStableInput
+    @ProcessElement
+    public void process(@Element KV<Integer, Iterable<ProducerRecord<byte[], byte[]>>> pane) {
+      sender.send(pane.getValue(), null);
+    }
+
+    @Teardown
+    public void teardown() {
+      sender.close();
     }
   }
 }
