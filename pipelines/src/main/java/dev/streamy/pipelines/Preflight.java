@@ -261,7 +261,11 @@ public final class Preflight {
     return servers;
   }
 
-  private static Properties adminConfig(String bootstrapServers, Map<String, String> clientConfig) {
+  /**
+   * Admin client settings for {@code bootstrapServers}: the admin keys of the user's {@code
+   * clientConfig} (security settings), and timeouts of {@link #TIMEOUT}.
+   */
+  public static Properties adminConfig(String bootstrapServers, Map<String, String> clientConfig) {
     Properties props = new Properties();
     // Security settings apply to the admin client too; consumer-only keys would only log warnings.
     clientConfig.forEach(

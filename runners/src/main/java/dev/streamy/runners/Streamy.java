@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
       DemoCommand.class,
       IngestCommand.class,
       GenerateCommand.class,
+      TopicsCommand.class,
       FlinkClusterCommand.class
     },
     footer = {
