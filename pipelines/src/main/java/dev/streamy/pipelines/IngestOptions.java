@@ -49,6 +49,49 @@ public interface IngestOptions extends KafkaOptions {
 
   void setDeadLetterTopic(String value);
 
+  @Description(
+      "Partitions of the DLQ topic when the ingest creates it (it does when the topic is"
+          + " missing). Dead letters have one sender, so one partition keeps their order and costs"
+          + " nothing.")
+  @Default.Integer(1)
+  @TemplateParameter(
+      order = 16,
+      group = "Kafka",
+      label = "DLQ topic partitions",
+      regexes = "^[1-9][0-9]*$",
+      example = "1")
+  int getDeadLetterTopicPartitions();
+
+  void setDeadLetterTopicPartitions(int value);
+
+  @Description(
+      "Create the input topic with this many partitions when it is missing. 0: a missing input"
+          + " topic is an error.")
+  @Default.Integer(0)
+  @TemplateParameter(
+      order = 17,
+      group = "Kafka",
+      label = "Input topic partitions",
+      regexes = "^[0-9]+$",
+      example = "6")
+  int getInputTopicPartitions();
+
+  void setInputTopicPartitions(int value);
+
+  @Description(
+      "Replication factor of the topics the ingest creates. 0: the broker's"
+          + " default.replication.factor.")
+  @Default.Integer(0)
+  @TemplateParameter(
+      order = 18,
+      group = "Kafka",
+      label = "Replication of created topics",
+      regexes = "^[0-9]+$",
+      example = "3")
+  int getTopicReplication();
+
+  void setTopicReplication(int value);
+
   @Description("Event-time window size, as an ISO-8601 duration (PT1M) or 30s, 1m, 2h.")
   @Default.String("1m")
   @TemplateParameter(

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -18,8 +19,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
+import javax.annotation.Nullable;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
@@ -43,34 +49,48 @@ public final class Preflight {
   private Preflight() {}
 
   /**
-   * The ingest pipeline's checks, for the broker, topic, client settings and output it is set to.
+   * The ingest pipeline's checks, for the broker, topics, client settings and output it is set to:
+   * a missing DLQ topic is created ({@code --deadLetterTopicPartitions}, {@code
+   * --topicReplication}), and a missing input topic too when {@code --inputTopicPartitions} asks.
    */
   public static void checkIngest(Settings settings) {
-    checkIngest(
+    localFolder(settings.getOutput());
+    checkKafka(
         settings.getBootstrapServers(),
         settings.getKafkaConfig(),
-        settings.getInputTopic(),
-        settings.getOutput());
+        new Topics(
+            settings.getInputTopic(),
+            settings.getInputTopicPartitions(),
+            settings.getDeadLetterTopic(),
+            settings.getDeadLetterTopicPartitions(),
+            settings.getTopicReplication()));
+    checkOutput(settings.getOutput());
   }
 
   /** The ingest pipeline's checks: the broker, the input topic and the output folder. */
   public static void checkIngest(
       String bootstrapServers, Map<String, String> clientConfig, String inputTopic, String output) {
     localFolder(output); // a path that can never be a folder fails before the network is asked
-    checkKafka(bootstrapServers, clientConfig, inputTopic);
+    checkKafka(bootstrapServers, clientConfig, new Topics(inputTopic, 0, null, 1, 0));
     checkOutput(output);
   }
+
+  /** The topics an ingest reads and writes, and how to create the missing ones. */
+  private record Topics(
+      String input,
+      int inputPartitions,
+      @Nullable String deadLetter,
+      int deadLetterPartitions,
+      int replication) {}
 
   /** The broker answers a describe-cluster request within {@link #TIMEOUT}. */
   public static void checkBroker(String bootstrapServers, Map<String, String> clientConfig) {
     checkKafka(bootstrapServers, clientConfig, null);
   }
 
-  /**
-   * The broker answers and, when {@code topic} is not null, has that topic ({@code --inputTopic}).
-   */
+  /** The broker answers and, when {@code topics} is not null, has them (or has created them). */
   private static void checkKafka(
-      String bootstrapServers, Map<String, String> clientConfig, String topic) {
+      String bootstrapServers, Map<String, String> clientConfig, @Nullable Topics topics) {
     String option = "--bootstrapServers=" + bootstrapServers;
     List<InetSocketAddress> servers = servers(bootstrapServers);
     List<String> refused = new ArrayList<>();
@@ -112,8 +132,28 @@ public final class Preflight {
         throw new IllegalArgumentException(
             option + ": Kafka refused the connection (" + reason(e.getCause()) + ")");
       }
-      if (topic != null) {
-        checkTopic(admin, bootstrapServers, topic, deadline);
+      if (topics != null) {
+        if (topics.inputPartitions() > 0) {
+          createIfMissing(
+              admin,
+              topics.input(),
+              topics.inputPartitions(),
+              topics.replication(),
+              "--inputTopic=" + topics.input(),
+              deadline);
+        }
+        checkTopic(admin, bootstrapServers, topics.input(), deadline);
+        if (topics.deadLetter() != null) {
+          String dlqOption = "--deadLetterTopic=" + topics.deadLetter();
+          createIfMissing(
+              admin,
+              topics.deadLetter(),
+              topics.deadLetterPartitions(),
+              topics.replication(),
+              dlqOption,
+              deadline);
+          checkWritable(admin, topics.deadLetter(), dlqOption, deadline);
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -145,6 +185,86 @@ public final class Preflight {
     } catch (TimeoutException e) {
       throw new IllegalArgumentException(
           option + ": the broker did not describe the topic within " + TIMEOUT.toSeconds() + " s");
+    }
+  }
+
+  /**
+   * Creates {@code topic} when the broker does not have it; a topic that exists is left as it is. A
+   * refusal (no permission, a replication factor over the brokers there, a policy) names {@code
+   * option}.
+   */
+  private static void createIfMissing(
+      Admin admin, String topic, int partitions, int replication, String option, long deadline)
+      throws InterruptedException {
+    try {
+      try {
+        admin
+            .describeTopics(List.of(topic))
+            .allTopicNames()
+            .get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+          throw new IllegalArgumentException(
+              option + ": cannot describe the topic (" + reason(e.getCause()) + ")");
+        }
+      }
+      NewTopic created =
+          new NewTopic(
+              topic,
+              Optional.of(partitions),
+              replication == 0 ? Optional.empty() : Optional.of((short) replication));
+      admin
+          .createTopics(List.of(created))
+          .all()
+          .get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof TopicExistsException) {
+        return; // created meanwhile, by another run
+      }
+      throw new IllegalArgumentException(
+          option
+              + ": the topic is missing and cannot be created with "
+              + partitions
+              + " partitions, replication "
+              + (replication == 0 ? "the broker's default" : Integer.toString(replication))
+              + " ("
+              + reason(e.getCause())
+              + "); create it, or change --topicReplication");
+    } catch (TimeoutException e) {
+      throw new IllegalArgumentException(
+          option + ": the broker did not create the topic within " + TIMEOUT.toSeconds() + " s");
+    }
+  }
+
+  /**
+   * Refuses a DLQ topic this client may not write, when the broker tells ({@code
+   * includeAuthorizedOperations}; a broker without an authorizer allows everything).
+   */
+  private static void checkWritable(Admin admin, String topic, String option, long deadline)
+      throws InterruptedException {
+    Set<AclOperation> allowed;
+    try {
+      allowed =
+          admin
+              .describeTopics(
+                  List.of(topic), new DescribeTopicsOptions().includeAuthorizedOperations(true))
+              .allTopicNames()
+              .get(remainingMillis(deadline), TimeUnit.MILLISECONDS)
+              .get(topic)
+              .authorizedOperations();
+    } catch (ExecutionException | TimeoutException e) {
+      return; // described a moment ago: the send itself will tell
+    }
+    if (allowed != null
+        && !allowed.isEmpty()
+        && !allowed.contains(AclOperation.WRITE)
+        && !allowed.contains(AclOperation.ALL)) {
+      throw new IllegalArgumentException(
+          option
+              + ": this client may not write to the topic (allowed: "
+              + new TreeSet<>(allowed.stream().map(AclOperation::name).toList())
+              + "); grant WRITE, or set --deadLetterTopic=none");
     }
   }
 

@@ -94,6 +94,27 @@ public abstract class Settings implements Serializable {
                     "kafkaConsumerConfig",
                     () -> KafkaConfig.parse(options.getKafkaConsumerConfig()))))
         .setDeadLetterTopic(deadLetterTopic(options.getDeadLetterTopic(), inputTopic))
+        .setDeadLetterTopicPartitions(
+            (int)
+                atLeast(
+                    "deadLetterTopicPartitions",
+                    options.getDeadLetterTopicPartitions(),
+                    1,
+                    "must be a positive number of partitions"))
+        .setInputTopicPartitions(
+            (int)
+                atLeast(
+                    "inputTopicPartitions",
+                    options.getInputTopicPartitions(),
+                    0,
+                    "must be 0 (do not create) or a number of partitions"))
+        .setTopicReplication(
+            (int)
+                atLeast(
+                    "topicReplication",
+                    options.getTopicReplication(),
+                    0,
+                    "must be 0 (the broker's default) or a replication factor"))
         .setSink(sink)
         .setIcebergCatalog(
             sink.writesIceberg()
@@ -143,6 +164,9 @@ public abstract class Settings implements Serializable {
         .setMaxJsonDepth(64)
         .setKafkaConfig(Map.of())
         .setDeadLetterTopic(null)
+        .setDeadLetterTopicPartitions(1)
+        .setInputTopicPartitions(0)
+        .setTopicReplication(0)
         .setSink(Sink.PARQUET)
         .setIcebergCatalog(null)
         .setIcebergNamespace("streamy")
@@ -201,6 +225,15 @@ public abstract class Settings implements Serializable {
 
   /** The DLQ topic; null writes dead letters to the files or tables only. */
   public abstract @Nullable String getDeadLetterTopic();
+
+  /** Partitions of the DLQ topic when the preflight creates it. */
+  public abstract int getDeadLetterTopicPartitions();
+
+  /** Partitions of the input topic when the preflight creates it; 0: it must exist. */
+  public abstract int getInputTopicPartitions();
+
+  /** Replication factor of the topics the preflight creates; 0: the broker's default. */
+  public abstract int getTopicReplication();
 
   public abstract Sink getSink();
 
@@ -274,6 +307,12 @@ public abstract class Settings implements Serializable {
     public abstract Builder setKafkaConfig(Map<String, String> kafkaConfig);
 
     public abstract Builder setDeadLetterTopic(@Nullable String deadLetterTopic);
+
+    public abstract Builder setDeadLetterTopicPartitions(int partitions);
+
+    public abstract Builder setInputTopicPartitions(int partitions);
+
+    public abstract Builder setTopicReplication(int replication);
 
     public abstract Builder setSink(Sink sink);
 

@@ -69,7 +69,7 @@ public class IngestOptionsTest {
   @Test
   public void everyGetterIsDescribedAndHasADefaultOrIsRequired() {
     List<Method> getters = getters();
-    assertEquals(24, getters.size());
+    assertEquals(27, getters.size());
     for (Method getter : getters) {
       Description description = getter.getAnnotation(Description.class);
       assertTrue(getter.getName() + " has no @Description", description != null);
