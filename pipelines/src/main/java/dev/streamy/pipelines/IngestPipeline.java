@@ -1,6 +1,7 @@
 package dev.streamy.pipelines;
 
 import com.google.auto.value.AutoValue;
+import dev.streamy.io.CreateSourceRecords;
 import dev.streamy.io.IcebergCatalogSettings;
 import dev.streamy.io.ReadKafkaRecords;
 import dev.streamy.io.WriteDeadLetters;
@@ -16,20 +17,27 @@ import dev.streamy.transforms.SourceRecord;
 import dev.streamy.transforms.StreamyCounters;
 import dev.streamy.transforms.WindowEvents;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.WithFailures;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
@@ -82,15 +90,85 @@ public final class IngestPipeline {
   public static Pipeline build(Settings settings) {
     Pipeline pipeline = Pipeline.create(settings.getPipelineOptions());
     PCollection<SourceRecord> records = pipeline.apply("ReadKafkaRecords", read(settings));
-    Outputs outputs = ingest(records, settings);
+    writeOutputs(ingest(records, settings), settings, "");
+    return pipeline;
+  }
+
+  /**
+   * A replay: {@code records} (dead letters, back as the records they came from) through the same
+   * {@link #ingest} and into the same sinks, bounded. Its files are named {@code
+   * <part>-<label>-...} (e.g. {@code events-replay-r1-...}) so they never take the name of a file
+   * the ingest (or another replay) wrote for the same window, and {@code settings}' sink id should
+   * be the replay's own, so that the Iceberg and DLQ topic sinks take its records as new. What
+   * became of each record is written as text lines {@code
+   * topic<TAB>partition<TAB>offset<TAB>result} (result {@code EVENT}, or the error code of the dead
+   * letter it became) under {@code resultsPrefix}; a record in neither was a duplicate.
+   */
+  public static Pipeline buildReplay(
+      Settings settings, List<SourceRecord> records, String label, String resultsPrefix) {
+    Pipeline pipeline = Pipeline.create(settings.getPipelineOptions());
+    PCollection<SourceRecord> input =
+        pipeline.apply(
+            "ReplayRecords",
+            CreateSourceRecords.of(records, settings.getContract().getEventTimePath()));
+    Outputs outputs = ingest(input, settings);
+    writeOutputs(outputs, settings, "-" + label);
+    PCollection<String> events =
+        outputs
+            .getEvents()
+            .apply(
+                "EventResults",
+                MapElements.into(TypeDescriptors.strings())
+                    .via(
+                        row ->
+                            result(
+                                row.getString(Contract.TOPIC_COLUMN),
+                                row.getInt32(Contract.PARTITION_COLUMN),
+                                row.getInt64(Contract.OFFSET_COLUMN),
+                                "EVENT")))
+            .apply("EventResultsGlobal", inOnePane());
+    PCollection<String> deadLetters =
+        outputs
+            .getDeadLetters()
+            .apply(
+                "DeadLetterResults",
+                MapElements.into(TypeDescriptors.strings())
+                    .via(
+                        d ->
+                            result(
+                                d.getTopic(), d.getPartition(), d.getOffset(), d.getErrorCode())))
+            .apply("DeadLetterResultsGlobal", inOnePane());
+    PCollectionList.of(events)
+        .and(deadLetters)
+        .apply("Results", Flatten.pCollections())
+        .apply("WriteResults", TextIO.write().to(resultsPrefix).withSuffix(".tsv"));
+    return pipeline;
+  }
+
+  /** The global window with its default trigger: one pane at the end of the bounded input. */
+  private static Window<String> inOnePane() {
+    return Window.<String>into(new GlobalWindows())
+        .triggering(DefaultTrigger.of())
+        .withAllowedLateness(org.joda.time.Duration.ZERO)
+        .discardingFiredPanes();
+  }
+
+  private static String result(String topic, int partition, long offset, String result) {
+    return topic + "\t" + partition + "\t" + offset + "\t" + result;
+  }
+
+  /**
+   * Events and aggregates to each sink, every dead letter to the dead-letter sink; file names
+   * {@code <part><label>-<window>-...}.
+   */
+  private static void writeOutputs(Outputs outputs, Settings settings, String label) {
     if (settings.getSink().writesParquet()) {
-      writeParquet(outputs, settings);
+      writeParquet(outputs, settings, label);
     }
     if (settings.getSink().writesIceberg()) {
       writeIceberg(outputs, settings);
     }
-    outputs.getDeadLetters().apply("WriteDeadLetters", writeDeadLetters(settings));
-    return pipeline;
+    outputs.getDeadLetters().apply("WriteDeadLetters", writeDeadLetters(settings, label));
   }
 
   /** The topic's records, timestamped with their event time. */
@@ -148,14 +226,14 @@ public final class IngestPipeline {
   }
 
   /** Events and aggregates as Parquet files under {@code --output}. */
-  private static void writeParquet(Outputs outputs, Settings settings) {
+  private static void writeParquet(Outputs outputs, Settings settings, String label) {
     Contract contract = settings.getContract();
     outputs
         .getEvents()
         .apply(
             "WriteEvents",
             WriteParquet.to(settings.getOutput() + "/events", contract.getEventSchema())
-                .withPrefix("events")
+                .withPrefix("events" + label)
                 .withTargetFileSize(settings.getTargetFileBytes()));
     outputs
         .getAggregates()
@@ -163,7 +241,7 @@ public final class IngestPipeline {
             "WriteAggregates",
             WriteParquet.to(
                     settings.getOutput() + "/aggregates", AggregateEvents.outputSchema(contract))
-                .withPrefix("aggregates")
+                .withPrefix("aggregates" + label)
                 .withTargetFileSize(settings.getTargetFileBytes()));
   }
 
@@ -191,9 +269,11 @@ public final class IngestPipeline {
   }
 
   /** Every dead letter, once, to each sink the settings name: files, table and DLQ topic. */
-  private static WriteDeadLetters writeDeadLetters(Settings settings) {
+  private static WriteDeadLetters writeDeadLetters(Settings settings, String label) {
     WriteDeadLetters deadLetters =
-        WriteDeadLetters.stampedAs(NAME, VERSION).withSinkId(settings.getSinkId());
+        WriteDeadLetters.stampedAs(NAME, stampedVersion(settings.getContract()))
+            .withSinkId(settings.getSinkId())
+            .withFilePrefix("dead-letters" + label);
     if (settings.getSink().writesParquet()) {
       deadLetters =
           deadLetters.toFiles(
@@ -210,6 +290,15 @@ public final class IngestPipeline {
               producerPart(settings.getKafkaConfig()));
     }
     return deadLetters;
+  }
+
+  /**
+   * The version a dead letter is stamped with: the pipeline's, then the contract it was judged by,
+   * as SemVer build metadata ({@code 0.1.0+mediawiki-recentchange-1.0.0}), so that a replay can
+   * pick the dead letters of one contract version.
+   */
+  public static String stampedVersion(Contract contract) {
+    return VERSION + "+" + contract.id();
   }
 
   private static WriteIceberg icebergTable(Settings settings, String table) {

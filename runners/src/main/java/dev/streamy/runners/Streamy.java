@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
       IngestCommand.class,
       GenerateCommand.class,
       TopicsCommand.class,
+      ReplayCommand.class,
       FlinkClusterCommand.class
     },
     footer = {
@@ -84,7 +85,7 @@ public final class Streamy implements Callable<Integer> {
         "template",
         new TemplateCommand(System.out, System.err, home(), FlinkSubmit::submit).commandLine());
     line.addSubcommand("help", new CommandLine.HelpCommand());
-    for (String name : List.of("demo", "ingest", "generate")) {
+    for (String name : List.of("demo", "ingest", "generate", "replay")) {
       CommandLine command = line.getSubcommands().get(name);
       PipelineCommand pipeline = command.getCommand();
       List<String> keys = new ArrayList<>(command.getHelpSectionKeys());

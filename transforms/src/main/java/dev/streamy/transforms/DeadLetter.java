@@ -70,7 +70,7 @@ public abstract class DeadLetter implements Serializable {
    * are copied once instead of staying Beam's lazy views of the decoded rows.
    */
   @SchemaCreate
-  static DeadLetter create(
+  public static DeadLetter create(
       String stage,
       String errorCode,
       String message,
@@ -354,7 +354,8 @@ public abstract class DeadLetter implements Serializable {
     return text.length() <= maxChars ? text : text.substring(0, maxChars - 3) + "...";
   }
 
-  static String sha256(byte[] bytes) {
+  /** The SHA-256 of {@code bytes} in lower-case hex, as {@link #getValueSha256} holds it. */
+  public static String sha256(byte[] bytes) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     } catch (NoSuchAlgorithmException e) {
