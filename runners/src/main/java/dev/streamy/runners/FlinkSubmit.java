@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.annotation.Nullable;
 
@@ -174,6 +175,7 @@ final class FlinkSubmit {
             },
             "streamy-stop-job");
     Runtime.getRuntime().addShutdownHook(stopJob);
+    ScheduledExecutorService lagLine = streamingLag(settings, out);
     Map<String, Long> counters = null;
     try (BufferedReader lines =
         new BufferedReader(new InputStreamReader(job.getInputStream(), StandardCharsets.UTF_8))) {
@@ -186,6 +188,9 @@ final class FlinkSubmit {
       }
     }
     int exit = job.waitFor();
+    if (lagLine != null) {
+      lagLine.shutdownNow();
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(stopJob);
     } catch (IllegalStateException shuttingDown) {
@@ -200,6 +205,51 @@ final class FlinkSubmit {
           out);
     }
     return exit;
+  }
+
+  /** How often a streaming embedded run prints its consumer group's lag. */
+  private static final long LAG_EVERY_SECONDS = 10;
+
+  /**
+   * For a streaming run: a line with the consumer group's lag (log end less the offsets committed
+   * at each checkpoint) every {@value #LAG_EVERY_SECONDS} s, until the returned task is shut down.
+   * A bounded run commits nothing and prints none.
+   */
+  private static @Nullable ScheduledExecutorService streamingLag(
+      Settings settings, PrintStream out) {
+    if (settings.getMaxRecords() > 0) {
+      return null;
+    }
+    ScheduledExecutorService every =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread thread = new Thread(task, "streamy-lag");
+              thread.setDaemon(true);
+              return thread;
+            });
+    every.scheduleAtFixedRate(
+        new Runnable() {
+          private @Nullable InputLag lag;
+
+          @Override
+          public void run() {
+            if (lag == null) {
+              lag = InputLag.of(settings);
+            }
+            long behind = lag == null ? -1 : lag.groupLag();
+            if (behind >= 0) {
+              out.printf(
+                  java.util.Locale.ROOT,
+                  "streamy: lag %,d records (consumer group %s, committed at each checkpoint)%n",
+                  behind,
+                  settings.getConsumerGroup());
+            }
+          }
+        },
+        LAG_EVERY_SECONDS,
+        LAG_EVERY_SECONDS,
+        TimeUnit.SECONDS);
+    return every;
   }
 
   /** Beam's help for a Flink options interface, as the job jar prints it. */

@@ -28,6 +28,9 @@ import org.joda.time.Duration;
  */
 final class IngestRun {
 
+  /** How often the progress line asks the broker for the lag. */
+  private static final int LAG_EVERY_SECONDS = 5;
+
   private IngestRun() {}
 
   /**
@@ -40,21 +43,38 @@ final class IngestRun {
     PipelineArgs.redact(options);
     options.as(DirectOptions.class).setBlockOnRun(false);
     long started = System.nanoTime();
+    InputLag lag = InputLag.of(settings);
     PipelineResult result = IngestPipeline.run(settings);
     PipelineResult.State state;
-    do {
-      state = result.waitUntilFinish(Duration.standardSeconds(1));
-      Map<String, Long> counters = IngestPipeline.counters(result);
-      out.printf(
-          Locale.ROOT,
-          "\r  read %,d | valid %,d | duplicates %,d | dead letters %,d | %.0fs   ",
-          counters.getOrDefault(StreamyCounters.RECORDS_READ, 0L),
-          counters.getOrDefault(StreamyCounters.EVENTS_VALID, 0L),
-          counters.getOrDefault(StreamyCounters.DUPLICATES_REMOVED, 0L),
-          StreamyCounters.deadLetters(counters),
-          (System.nanoTime() - started) / 1e9);
-      out.flush();
-    } while (state == null || !state.isTerminal());
+    long behind = -1;
+    int tick = 0;
+    try {
+      do {
+        state = result.waitUntilFinish(Duration.standardSeconds(1));
+        Map<String, Long> counters = IngestPipeline.counters(result);
+        long read = counters.getOrDefault(StreamyCounters.RECORDS_READ, 0L);
+        if (lag != null) {
+          if (tick++ % LAG_EVERY_SECONDS == 0) {
+            lag.refresh();
+          }
+          behind = lag.behind(read);
+        }
+        out.printf(
+            Locale.ROOT,
+            "\r  read %,d | valid %,d | duplicates %,d | dead letters %,d | lag %s | %.0fs   ",
+            read,
+            counters.getOrDefault(StreamyCounters.EVENTS_VALID, 0L),
+            counters.getOrDefault(StreamyCounters.DUPLICATES_REMOVED, 0L),
+            StreamyCounters.deadLetters(counters),
+            behind < 0 ? "?" : String.format(Locale.ROOT, "%,d", behind),
+            (System.nanoTime() - started) / 1e9);
+        out.flush();
+      } while (state == null || !state.isTerminal());
+    } finally {
+      if (lag != null) {
+        lag.close();
+      }
+    }
     out.println();
     double seconds = (System.nanoTime() - started) / 1e9;
     if (state != PipelineResult.State.DONE) {
