@@ -119,11 +119,12 @@ public final class ReadDeadLetters {
   }
 
   /**
-   * The original value of a dead letter whose value was cut ({@code TOO_LARGE}), re-read from its
-   * source topic by its coordinates; null when the record is gone (retention, compaction) or is not
-   * the one the dead letter names (its SHA-256 differs).
+   * The record a cut dead letter came from (a {@code TOO_LARGE} value kept to 64 KiB, or a record
+   * cut to fit the DLQ topic), re-read whole from its source topic by its coordinates: key, value
+   * and headers as they are there. Null when the record is gone (retention, compaction) or is not
+   * the one the dead letter names (its value's size or SHA-256 differs).
    */
-  public static @Nullable byte[] originalValue(
+  public static @Nullable SourceRecord original(
       String bootstrapServers, Map<String, String> kafkaConfig, DeadLetter deadLetter) {
     TopicPartition partition = new TopicPartition(deadLetter.getTopic(), deadLetter.getPartition());
     try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers, kafkaConfig)) {
@@ -136,16 +137,16 @@ public final class ReadDeadLetters {
       consumer.seek(partition, deadLetter.getOffset());
       while (consumer.position(partition) <= deadLetter.getOffset()) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL).records(partition)) {
+          if (record.offset() > deadLetter.getOffset()) {
+            return null; // compacted away
+          }
           if (record.offset() == deadLetter.getOffset()) {
             byte[] value = record.value();
             boolean same =
                 value != null
                     && value.length == deadLetter.getValueSize()
                     && DeadLetter.sha256(value).equals(deadLetter.getValueSha256());
-            return same ? value : null;
-          }
-          if (record.offset() > deadLetter.getOffset()) {
-            return null; // compacted away
+            return same ? ReadOffsetRange.toSourceRecord(record) : null;
           }
         }
       }

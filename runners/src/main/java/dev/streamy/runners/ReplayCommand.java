@@ -190,20 +190,19 @@ final class ReplayCommand extends PipelineCommand {
     List<SourceRecord> records = new ArrayList<>();
     List<ReplayLedger.Replayed> entries = new ArrayList<>();
     for (DeadLetter d : selected) {
-      byte[] value = d.getValue();
+      SourceRecord source = d.source();
       if (d.isValueTruncated()) {
-        value =
-            ReadDeadLetters.originalValue(options.getBootstrapServers(), kafkaConfig(options), d);
-        if (value == null) {
+        source = ReadDeadLetters.original(options.getBootstrapServers(), kafkaConfig(options), d);
+        if (source == null) {
           refused.merge("TRUNCATED_VALUE_UNAVAILABLE", 1L, Long::sum);
           out.println(
               "  refused "
                   + describe(d)
-                  + ": its value was cut to 64 KiB and the source topic no longer holds the original");
+                  + ": its value was cut and the source topic no longer holds the original");
           continue;
         }
       }
-      records.add(replayed(d, value, id));
+      records.add(replayed(source, attempt(d), id));
       entries.add(new ReplayLedger.Replayed(key(d), d.getErrorCode()));
     }
     printCounts(out, "replaying", countByCode(entries));
@@ -289,23 +288,26 @@ final class ReplayCommand extends PipelineCommand {
     }
   }
 
-  /** The record a dead letter came from, its value whole, with the replay's headers. */
-  static SourceRecord replayed(DeadLetter d, @Nullable byte[] value, String id) {
+  /**
+   * {@code source} (a dead letter's record, whole) with the replay's headers: attempt {@code
+   * attempt + 1} and the replay id, in place of any the record had.
+   */
+  static SourceRecord replayed(SourceRecord source, int attempt, String id) {
     List<SourceRecord.Header> headers = new ArrayList<>();
-    for (SourceRecord.Header header : d.getHeaders()) {
+    for (SourceRecord.Header header : source.getHeaders()) {
       if (!header.getKey().equals(ATTEMPT_HEADER) && !header.getKey().equals(REPLAY_HEADER)) {
         headers.add(header);
       }
     }
-    headers.add(header(ATTEMPT_HEADER, Integer.toString(attempt(d) + 1)));
+    headers.add(header(ATTEMPT_HEADER, Integer.toString(attempt + 1)));
     headers.add(header(REPLAY_HEADER, id));
     return SourceRecord.create(
-        d.getTopic(),
-        d.getPartition(),
-        d.getOffset(),
-        d.getTimestamp(),
-        d.getKey(),
-        value,
+        source.getTopic(),
+        source.getPartition(),
+        source.getOffset(),
+        source.getTimestamp(),
+        source.getKey(),
+        source.getValue(),
         headers);
   }
 

@@ -197,6 +197,13 @@ public class ReplayEndToEndTest {
     }
     assertEquals(ledger, landed);
     assertEquals(last.keySet(), dlqTopic());
+
+    // The DLQ topic, read back as dead letters, says what the files say.
+    String files = replay("--dryRun=true");
+    String topic = replay("--dryRun=true", "--replayFrom=topic", "--inputTopic=" + TOPIC);
+    for (String label : List.of("would replay", "FIELD_MISSING", "already replayed", "refused")) {
+      assertEquals(topic, countIn(files, label), countIn(topic, label));
+    }
   }
 
   /** Runs {@code streamy replay} with the ingest's options and {@code extra}; its output. */
