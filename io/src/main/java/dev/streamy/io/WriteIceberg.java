@@ -277,6 +277,47 @@ public abstract class WriteIceberg extends PTransform<PCollection<Row>, PCollect
   }
 
   /**
+   * Takes back what sink {@code sinkId} committed to table {@code namespace.table}: every data file
+   * a snapshot with that sink id added is deleted from the table, in one new snapshot (the files
+   * stay for time travel until snapshots expire). For a bounded run that stopped before it could
+   * say it finished (a replay), so that its next attempt under the same sink id adds each row once.
+   *
+   * @return how many data files were taken back; 0 when the table does not exist or has none
+   */
+  public static int removeCommitted(
+      IcebergCatalogSettings settings, String namespace, String table, String sinkId) {
+    TableIdentifier id = TableIdentifier.of(namespace, table);
+    Catalog catalog = settings.toBeamConfig().catalog();
+    if (!catalog.tableExists(id)) {
+      return 0;
+    }
+    org.apache.iceberg.Table loaded = catalog.loadTable(id);
+    java.util.Set<String> added = new java.util.LinkedHashSet<>();
+    for (org.apache.iceberg.Snapshot snapshot : loaded.snapshots()) {
+      if (sinkId.equals(snapshot.summary().get(IcebergCommitter.SINK_ID))) {
+        for (org.apache.iceberg.DataFile file : snapshot.addedDataFiles(loaded.io())) {
+          added.add(file.path().toString());
+        }
+      }
+    }
+    java.util.Set<String> live = new java.util.HashSet<>();
+    try (org.apache.iceberg.io.CloseableIterable<org.apache.iceberg.FileScanTask> tasks =
+        loaded.newScan().planFiles()) {
+      tasks.forEach(task -> live.add(task.file().path().toString()));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("Cannot list the files of " + id, e);
+    }
+    added.retainAll(live);
+    if (added.isEmpty()) {
+      return 0;
+    }
+    org.apache.iceberg.DeleteFiles delete = loaded.newDelete();
+    added.forEach(delete::deleteFile);
+    delete.set(IcebergCommitter.SINK_ID + ".removed", sinkId).commit();
+    return added.size();
+  }
+
+  /**
    * Creates {@code namespace.table} if missing, with the Iceberg schema IcebergIO derives from
    * {@code beamSchema}, partitioned by {@code hour(hourPartitionColumn)} when that is not null,
    * format version 2 and zstd-compressed Parquet (snappy when zstd cannot load here).

@@ -145,6 +145,51 @@ public final class IngestPipeline {
     return pipeline;
   }
 
+  /**
+   * Takes back what a bounded run with {@code settings}' sink id wrote whose file names carry
+   * {@code label} (a replay id) and did not finish: its Parquet files ({@code <part>-<label>-...}
+   * and their manifests) and the data files its sink id committed to the Iceberg tables. Its next
+   * attempt under the same id then writes each row once. Dead letters on the DLQ topic need
+   * nothing: its sink leaves out what the same sink id already sent.
+   *
+   * @return what was removed, for the user: files and table files
+   */
+  public static String removeUnfinished(Settings settings, String label)
+      throws java.io.IOException {
+    int files = 0;
+    if (settings.getSink().writesParquet()) {
+      for (String part : List.of("events", "aggregates", "dead-letters")) {
+        java.nio.file.Path folder = java.nio.file.Path.of(settings.getOutput(), part);
+        if (!java.nio.file.Files.isDirectory(folder)) {
+          continue;
+        }
+        List<java.nio.file.Path> own;
+        try (java.util.stream.Stream<java.nio.file.Path> all = java.nio.file.Files.walk(folder)) {
+          own =
+              all.filter(java.nio.file.Files::isRegularFile)
+                  .filter(f -> f.getFileName().toString().contains(part + "-" + label + "-"))
+                  .toList();
+        }
+        for (java.nio.file.Path file : own) {
+          java.nio.file.Files.delete(file);
+          files++;
+        }
+      }
+    }
+    int tableFiles = 0;
+    if (settings.getSink().writesIceberg()) {
+      for (String table : List.of(EVENTS_TABLE, AGGREGATES_TABLE, DEAD_LETTERS_TABLE)) {
+        tableFiles +=
+            WriteIceberg.removeCommitted(
+                settings.getIcebergCatalog(),
+                settings.getIcebergNamespace(),
+                table,
+                settings.getSinkId());
+      }
+    }
+    return files + " files and " + tableFiles + " Iceberg data files";
+  }
+
   /** The global window with its default trigger: one pane at the end of the bounded input. */
   private static Window<String> inOnePane() {
     return Window.<String>into(new GlobalWindows())

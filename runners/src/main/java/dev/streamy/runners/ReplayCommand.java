@@ -162,8 +162,8 @@ final class ReplayCommand extends PipelineCommand {
       out.println(
           "  replay "
               + unfinished.getKey()
-              + " started and did not finish: running it again under the same id (its sinks take"
-              + " only what they do not have yet)");
+              + " started and did not finish: taking back what it wrote and running it again under"
+              + " the same id");
     }
     if (options.getDryRun()) {
       printCounts(out, "would replay", wouldReplay);
@@ -223,6 +223,12 @@ final class ReplayCommand extends PipelineCommand {
     Preflight.checkIngest(settings);
     if (unfinished == null) {
       ledger.started(id, selection.describe(), entries);
+    } else {
+      out.println(
+          "  took back what replay "
+              + id
+              + " had written: "
+              + IngestPipeline.removeUnfinished(settings, id));
     }
     Path results = ledgerFile.getParent().resolve(id);
     deleteResults(results);

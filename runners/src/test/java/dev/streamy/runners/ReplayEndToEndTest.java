@@ -36,6 +36,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.iceberg.data.Record;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -101,6 +102,7 @@ public class ReplayEndToEndTest {
                 "--inputTopic=" + TOPIC,
                 "--output=" + output,
                 "--contract=" + strict,
+                "--sink=both",
                 "--maxRecords=" + ledger.size()));
     PipelineResult result = IngestPipeline.run(Settings.from(options));
     assertEquals(PipelineResult.State.DONE, result.waitUntilFinish());
@@ -150,6 +152,20 @@ public class ReplayEndToEndTest {
       assertTrue("replayed event missing: " + at, events.containsKey(at));
     }
 
+    assertEquals(events, icebergEvents());
+
+    // A replay that wrote everything but stopped before its ledger said so: the next one takes
+    // back what it wrote and runs it again under its own id, and each event is still there once.
+    Path ledgerFile = output.resolve("replays/ledger.jsonl");
+    List<String> lines = Files.readAllLines(ledgerFile);
+    assertTrue(lines.get(lines.size() - 1).contains("\"finished\""));
+    Files.write(ledgerFile, lines.subList(0, lines.size() - 1));
+    String rerun = replay("--contract=" + fixed);
+    assertTrue(rerun, rerun.contains("took back what replay"));
+    assertEquals(rerun, tooStrict.size(), countIn(rerun, "events"));
+    assertEquals(events, events());
+    assertEquals(events, icebergEvents());
+
     // The same replay again adds nothing: no file, no ledger line but its own "nothing" answer.
     List<Path> filesBefore = files();
     long ledgerLines = Files.readAllLines(output.resolve("replays/ledger.jsonl")).size();
@@ -196,6 +212,8 @@ public class ReplayEndToEndTest {
       }
     }
     assertEquals(ledger, landed);
+    assertEquals(finalEvents, icebergEvents());
+    assertEquals(last.keySet(), icebergDeadLetters());
     assertEquals(last.keySet(), dlqTopic());
 
     // The DLQ topic, read back as dead letters, says what the files say.
@@ -211,6 +229,7 @@ public class ReplayEndToEndTest {
     List<String> args = new ArrayList<>();
     args.add("--bootstrapServers=" + kafka.bootstrapServers());
     args.add("--output=" + output);
+    args.add("--sink=both");
     args.addAll(Arrays.asList(extra));
     ReplayOptions options = PipelineArgs.parse(ReplayOptions.class, args, false);
     ByteArrayOutputStream text = new ByteArrayOutputStream();
@@ -255,6 +274,38 @@ public class ReplayEndToEndTest {
       }
     }
     return events;
+  }
+
+  /** The Iceberg events table, read through Iceberg's API: coordinates to event id, each once. */
+  private static Map<String, String> icebergEvents() throws Exception {
+    Map<String, String> events = new TreeMap<>();
+    for (Record row : IcebergTables.rows(output, "streamy", IngestPipeline.EVENTS_TABLE)) {
+      String at =
+          row.getField("_topic") + "/" + row.getField("_partition") + "/" + row.getField("_offset");
+      assertNull("event twice in Iceberg: " + at, events.put(at, (String) row.getField("meta_id")));
+    }
+    return events;
+  }
+
+  /** The Iceberg dead_letters table: topic/partition/offset@attempt, each once. */
+  private static java.util.Set<String> icebergDeadLetters() throws Exception {
+    java.util.Set<String> keys = new java.util.TreeSet<>();
+    for (Record row : IcebergTables.rows(output, "streamy", IngestPipeline.DEAD_LETTERS_TABLE)) {
+      int attempt = 0;
+      for (Object header : (List<?>) row.getField("headers")) {
+        Record h = (Record) header;
+        if (ReplayCommand.ATTEMPT_HEADER.equals(h.getField("key"))) {
+          java.nio.ByteBuffer value = ((java.nio.ByteBuffer) h.getField("value")).duplicate();
+          byte[] bytes = new byte[value.remaining()];
+          value.get(bytes);
+          attempt = Integer.parseInt(new String(bytes, StandardCharsets.UTF_8));
+        }
+      }
+      String at =
+          row.getField("topic") + "/" + row.getField("partition") + "/" + row.getField("offset");
+      assertTrue("dead letter twice in Iceberg: " + at, keys.add(at + "@" + attempt));
+    }
+    return keys;
   }
 
   private static long commentLength(String at) throws Exception {
