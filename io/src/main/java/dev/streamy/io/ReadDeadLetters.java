@@ -70,6 +70,31 @@ public final class ReadDeadLetters {
     }
   }
 
+  /**
+   * Every dead letter in the current snapshot of Iceberg table {@code namespace.table}, read
+   * through Iceberg's own reader.
+   */
+  public static void fromIceberg(
+      IcebergCatalogSettings catalog, String namespace, String table, Consumer<DeadLetter> each) {
+    org.apache.iceberg.catalog.TableIdentifier id =
+        org.apache.iceberg.catalog.TableIdentifier.of(namespace, table);
+    org.apache.iceberg.catalog.Catalog loaded = catalog.toBeamConfig().catalog();
+    if (!loaded.tableExists(id)) {
+      throw new IllegalArgumentException("no Iceberg table " + id + " in the catalog");
+    }
+    try (org.apache.iceberg.io.CloseableIterable<org.apache.iceberg.data.Record> records =
+        org.apache.iceberg.data.IcebergGenerics.read(loaded.loadTable(id)).build()) {
+      for (org.apache.iceberg.data.Record record : records) {
+        Row row =
+            org.apache.beam.sdk.io.iceberg.IcebergUtils.icebergRecordToBeamRow(
+                DeadLetter.SCHEMA, record);
+        each.accept(DeadLetter.coder().getFromRowFunction().apply(row));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read Iceberg table " + id, e);
+    }
+  }
+
   /** The published {@code .parquet} files under {@code folder}, in name order; none if absent. */
   public static List<Path> parquetFiles(Path folder) {
     if (!Files.isDirectory(folder)) {

@@ -133,6 +133,19 @@ final class ReplayCommand extends PipelineCommand {
       where = "DLQ topic " + topic;
       ReadDeadLetters.fromTopic(
           options.getBootstrapServers(), topic, kafkaConfig(options), counting);
+    } else if (options.getReplayFrom().equals("iceberg")) {
+      Settings tables = tableSettings(options);
+      if (!tables.getSink().writesIceberg()) {
+        throw new IllegalArgumentException(
+            "--replayFrom=iceberg needs --sink=iceberg or --sink=both (and the catalog options)");
+      }
+      where =
+          "Iceberg table " + tables.getIcebergNamespace() + "." + IngestPipeline.DEAD_LETTERS_TABLE;
+      ReadDeadLetters.fromIceberg(
+          tables.getIcebergCatalog(),
+          tables.getIcebergNamespace(),
+          IngestPipeline.DEAD_LETTERS_TABLE,
+          counting);
     } else {
       Path folder = output.resolve("dead-letters");
       where = folder.toString();
@@ -392,6 +405,27 @@ final class ReplayCommand extends PipelineCommand {
     return options.getInputTopic() + ".dlq";
   }
 
+  /**
+   * The settings of {@code options} for reading the Iceberg table: stand-ins take the place of the
+   * Kafka options while they are checked, since reading the table needs no Kafka.
+   */
+  private static Settings tableSettings(ReplayOptions options) {
+    String servers = options.getBootstrapServers();
+    String topic = options.getInputTopic();
+    try {
+      if (servers == null) {
+        options.setBootstrapServers("unused:9092");
+      }
+      if (topic == null) {
+        options.setInputTopic("unused");
+      }
+      return Settings.from(options);
+    } finally {
+      options.setBootstrapServers(servers);
+      options.setInputTopic(topic);
+    }
+  }
+
   private static Map<String, String> kafkaConfig(ReplayOptions options) {
     return dev.streamy.options.KafkaConfig.parse(options.getKafkaConsumerConfig());
   }
@@ -404,8 +438,8 @@ final class ReplayCommand extends PipelineCommand {
     static Selection of(ReplayOptions options) {
       Selection s = new Selection();
       s.add("replayFrom", options.getReplayFrom(), v -> d -> true);
-      if (!List.of("files", "topic").contains(options.getReplayFrom())) {
-        throw new IllegalArgumentException("--replayFrom must be files or topic");
+      if (!List.of("files", "topic", "iceberg").contains(options.getReplayFrom())) {
+        throw new IllegalArgumentException("--replayFrom must be files, topic or iceberg");
       }
       s.add(
           "errorCodes",

@@ -13,10 +13,15 @@ import org.apache.beam.sdk.options.Description;
 public interface ReplayOptions extends IngestOptions {
 
   @Description(
-      "Where the dead letters are read: files (the Parquet files under <output>/dead-letters) or"
-          + " topic (the DLQ topic, read_committed).")
+      "Where the dead letters are read: files (the Parquet files under <output>/dead-letters),"
+          + " topic (the DLQ topic, read_committed) or iceberg (the dead_letters table of the"
+          + " Iceberg catalog options).")
   @Default.String("files")
-  @TemplateParameter(order = 80, group = "Replay", regexes = "^(files|topic)$", example = "files")
+  @TemplateParameter(
+      order = 80,
+      group = "Replay",
+      regexes = "^(files|topic|iceberg)$",
+      example = "files")
   String getReplayFrom();
 
   void setReplayFrom(String value);

@@ -216,11 +216,13 @@ public class ReplayEndToEndTest {
     assertEquals(last.keySet(), icebergDeadLetters());
     assertEquals(last.keySet(), dlqTopic());
 
-    // The DLQ topic, read back as dead letters, says what the files say.
+    // The DLQ topic and the Iceberg table, read back as dead letters, say what the files say.
     String files = replay("--dryRun=true");
     String topic = replay("--dryRun=true", "--replayFrom=topic", "--inputTopic=" + TOPIC);
+    String table = replay("--dryRun=true", "--replayFrom=iceberg");
     for (String label : List.of("would replay", "FIELD_MISSING", "already replayed", "refused")) {
       assertEquals(topic, countIn(files, label), countIn(topic, label));
+      assertEquals(table, countIn(files, label), countIn(table, label));
     }
   }
 
