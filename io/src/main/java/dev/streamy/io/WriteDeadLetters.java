@@ -92,6 +92,7 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
         .setFileWindow(DEFAULT_FILE_WINDOW)
         .setProducerConfig(Map.of())
         .setSinkId(DEFAULT_SINK_ID)
+        .setFilePrefix("dead-letters")
         .build();
   }
 
@@ -127,6 +128,8 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
 
   abstract String getSinkId();
 
+  abstract String getFilePrefix();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -151,6 +154,8 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
 
     abstract Builder setSinkId(String sinkId);
 
+    abstract Builder setFilePrefix(String prefix);
+
     abstract WriteDeadLetters build();
   }
 
@@ -164,6 +169,16 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
       throw new IllegalArgumentException("target file size must be positive: " + targetFileBytes);
     }
     return toBuilder().setDirectory(directory).setTargetFileBytes(targetFileBytes).build();
+  }
+
+  /**
+   * Names the dead-letter files {@code <prefix>-<window>-...} (default {@code dead-letters}): a
+   * backfill writing into a stream's folder needs names of its own, since a published name is never
+   * written twice.
+   */
+  public WriteDeadLetters withFilePrefix(String prefix) {
+    WindowedFileNaming.of(prefix, ".parquet"); // validates
+    return toBuilder().setFilePrefix(prefix).build();
   }
 
   /** Groups dead letters into files per {@code window} of processing time (default 1 minute). */
@@ -246,7 +261,7 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
           "WriteDlqFiles",
           WriteParquet.to(directory, DeadLetter.SCHEMA)
               .withTargetFileSize(getTargetFileBytes())
-              .withPrefix("dead-letters"));
+              .withPrefix(getFilePrefix()));
     }
     if (iceberg != null) {
       stamped.apply("ToTableRows", Convert.toRows()).apply("WriteDlqTable", iceberg);
