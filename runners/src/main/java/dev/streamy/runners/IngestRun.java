@@ -1,5 +1,6 @@
 package dev.streamy.runners;
 
+import dev.streamy.pipelines.BackfillPlan;
 import dev.streamy.pipelines.IngestOptions;
 import dev.streamy.pipelines.IngestPipeline;
 import dev.streamy.pipelines.Settings;
@@ -40,7 +41,11 @@ final class IngestRun {
     PipelineArgs.redact(options);
     options.as(DirectOptions.class).setBlockOnRun(false);
     long started = System.nanoTime();
-    PipelineResult result = IngestPipeline.run(settings);
+    BackfillPlan backfill = settings.isBackfill() ? BackfillPlan.prepare(settings) : null;
+    if (backfill != null) {
+      out.println("  " + backfill.describe());
+    }
+    PipelineResult result = IngestPipeline.run(settings, backfill);
     PipelineResult.State state;
     do {
       state = result.waitUntilFinish(Duration.standardSeconds(1));

@@ -45,7 +45,7 @@ public final class FlinkIngest {
     watch.setDaemon(true);
     watch.start();
     String folder = options.getStateBackendStoragePath();
-    if (options.getMaxRecords() > 0 || folder == null || !folder.startsWith("file:")) {
+    if (Settings.isBounded(options) || folder == null || !folder.startsWith("file:")) {
       return;
     }
     Runtime.getRuntime()
