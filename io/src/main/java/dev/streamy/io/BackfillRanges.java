@@ -57,6 +57,62 @@ public final class BackfillRanges {
     }
   }
 
+  /**
+   * {@code ranges}, each started earlier by {@code lookback} of Kafka record time: from the first
+   * offset whose record timestamp is at or after that of the record at the range's start, minus
+   * {@code lookback}. A backfill compares its events' ids with the events landed there, as the
+   * stream's deduplication remembered ids for its window: a re-sent event (same key, so same
+   * partition) whose first copy came shortly before the range is still found.
+   */
+  public static List<OffsetRange> withLookback(
+      String bootstrapServers,
+      Map<String, String> consumerConfig,
+      List<OffsetRange> ranges,
+      java.time.Duration lookback) {
+    Map<String, Object> config = new HashMap<>(KafkaConfig.publicPart(consumerConfig));
+    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
+    List<OffsetRange> extended = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(
+            KafkaConfig.withSecrets(config, KafkaConfig.secretPart(consumerConfig)),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      for (OffsetRange range : ranges) {
+        TopicPartition partition = new TopicPartition(range.getTopic(), range.getPartition());
+        Long first = range.size() == 0 ? null : timestampAt(consumer, partition, range.getStart());
+        long start = range.getStart();
+        if (first != null) {
+          OffsetAndTimestamp earlier =
+              consumer
+                  .offsetsForTimes(Map.of(partition, Math.max(0, first - lookback.toMillis())))
+                  .get(partition);
+          if (earlier != null) {
+            start = Math.min(start, earlier.offset());
+          }
+        }
+        extended.add(OffsetRange.of(range.getTopic(), range.getPartition(), start, range.getEnd()));
+      }
+    }
+    return extended;
+  }
+
+  /** The timestamp of the first record at or after {@code offset}, or null within 10 s. */
+  private static @Nullable Long timestampAt(
+      Consumer<byte[], byte[]> consumer, TopicPartition partition, long offset) {
+    consumer.assign(List.of(partition));
+    consumer.seek(partition, offset);
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      for (var record : consumer.poll(java.time.Duration.ofMillis(200)).records(partition)) {
+        return record.timestamp();
+      }
+    }
+    return null;
+  }
+
   static List<OffsetRange> resolve(
       Consumer<byte[], byte[]> consumer,
       String topic,

@@ -29,6 +29,9 @@ import org.apache.iceberg.io.CloseableIterable;
  * #gaps}) and drops events whose id is among those ({@link #eventIds}), so that running it over
  * what a stream or an earlier backfill landed adds nothing, and over a gap adds exactly the gap.
  *
+ * <p>Event ids are collected a little wider ({@link #none(List, List)}): a re-sent event whose
+ * first copy landed shortly before the range is a duplicate too.
+ *
  * <p>Parquet: every published file under {@code events/} and {@code dead-letters/} (never a hidden
  * one: temporary and in-progress files have a {@code /.} in their path), reading only the
  * coordinate and id columns of the row groups whose statistics overlap the ranges. Iceberg: a scan
@@ -40,10 +43,13 @@ public final class LandedRecords {
   /** Per {@code topic/partition}: its range, and which of its offsets are landed. */
   private final Map<String, OffsetRange> ranges = new HashMap<>();
 
+  /** Per {@code topic/partition}: where the ids of landed events are collected. */
+  private final Map<String, OffsetRange> idRanges = new HashMap<>();
+
   private final Map<String, BitSet> landed = new HashMap<>();
   private final Set<String> eventIds = new HashSet<>();
 
-  private LandedRecords(List<OffsetRange> ranges) {
+  private LandedRecords(List<OffsetRange> ranges, List<OffsetRange> idRanges) {
     for (OffsetRange range : ranges) {
       if (range.size() > Integer.MAX_VALUE) {
         throw new IllegalArgumentException(
@@ -54,12 +60,29 @@ public final class LandedRecords {
         throw new IllegalArgumentException("two ranges of one partition: " + key);
       }
       landed.put(key, new BitSet());
+      this.idRanges.put(key, range);
+    }
+    for (OffsetRange range : idRanges) {
+      String key = range.getTopic() + "/" + range.getPartition();
+      OffsetRange own = this.ranges.get(key);
+      if (own == null || range.getStart() > own.getStart() || range.getEnd() < own.getEnd()) {
+        throw new IllegalArgumentException(range + " does not hold the range of its partition");
+      }
+      this.idRanges.put(key, range);
     }
   }
 
   /** Nothing landed yet, for {@code ranges} (one per partition). */
   public static LandedRecords none(List<OffsetRange> ranges) {
-    return new LandedRecords(ranges);
+    return new LandedRecords(ranges, List.of());
+  }
+
+  /**
+   * As {@link #none(List)}, also collecting the ids of the events landed in {@code idRanges}: the
+   * ranges, some started earlier (see {@link BackfillRanges#withLookback}).
+   */
+  public static LandedRecords none(List<OffsetRange> ranges, List<OffsetRange> idRanges) {
+    return new LandedRecords(ranges, idRanges);
   }
 
   /**
@@ -121,19 +144,24 @@ public final class LandedRecords {
     return gaps;
   }
 
-  /** Marks {@code offset} landed when it lies in a range; returns whether it did. */
+  /**
+   * Marks {@code offset} landed when it lies in a range; returns whether its event id is wanted (it
+   * lies in an id range).
+   */
   boolean add(String topic, int partition, long offset) {
     String key = topic + "/" + partition;
     OffsetRange range = ranges.get(key);
-    if (range == null || !range.contains(offset)) {
+    if (range == null) {
       return false;
     }
-    landed.get(key).set((int) (offset - range.getStart()));
-    return true;
+    if (range.contains(offset)) {
+      landed.get(key).set((int) (offset - range.getStart()));
+    }
+    return idRanges.get(key).contains(offset);
   }
 
   private boolean mayHold(long minPartition, long maxPartition, long minOffset, long maxOffset) {
-    for (OffsetRange range : ranges.values()) {
+    for (OffsetRange range : idRanges.values()) {
       if (range.getPartition() >= minPartition
           && range.getPartition() <= maxPartition
           && range.getStart() <= maxOffset
@@ -191,7 +219,7 @@ public final class LandedRecords {
       selected.add(idColumn);
     }
     Expression filter = Expressions.alwaysFalse();
-    for (OffsetRange range : ranges.values()) {
+    for (OffsetRange range : idRanges.values()) {
       filter =
           Expressions.or(
               filter,

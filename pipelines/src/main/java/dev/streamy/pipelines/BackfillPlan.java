@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.joda.time.Duration;
 
 /**
  * What a backfill reads, decided once before it starts: its offset ranges ({@link BackfillRanges}),
@@ -52,7 +53,17 @@ public final class BackfillPlan {
             settings.getBackfillStart(),
             settings.getBackfillEnd());
     String idColumn = settings.getContract().eventIdColumn();
-    LandedRecords landed = LandedRecords.none(ranges);
+    // Event ids are compared with events landed up to one dedupe window (in Kafka time) before
+    // the range too: the stream's deduplication would have remembered those.
+    List<OffsetRange> idRanges =
+        settings.getDedupeWindow().isLongerThan(Duration.ZERO)
+            ? BackfillRanges.withLookback(
+                settings.getBootstrapServers(),
+                settings.getKafkaConfig(),
+                ranges,
+                java.time.Duration.ofMillis(settings.getDedupeWindow().getMillis()))
+            : ranges;
+    LandedRecords landed = LandedRecords.none(ranges, idRanges);
     if (settings.getSink().writesParquet()) {
       landed.inParquet(settings.getOutput(), idColumn);
     }
@@ -64,7 +75,10 @@ public final class BackfillPlan {
           IngestPipeline.DEAD_LETTERS_TABLE,
           idColumn);
     }
-    return new BackfillPlan(ranges, landed.gaps(), landed.eventIds(), landed.landedCount());
+    // Without deduplication (--dedupeWindow=0) the stream keeps every copy, and so does this.
+    Set<String> landedIds =
+        settings.getDedupeWindow().isLongerThan(Duration.ZERO) ? landed.eventIds() : Set.of();
+    return new BackfillPlan(ranges, landed.gaps(), landedIds, landed.landedCount());
   }
 
   /** One range per partition read, as asked for. */
