@@ -128,8 +128,8 @@ public interface IngestOptions extends KafkaOptions {
   @Description(
       "Backfill from these offsets, as partition:offset pairs (0:100,1:250); only the partitions"
           + " named are read. Makes the run bounded over exactly the range, never committing the"
-          + " consumer group's offsets. Not with --startTime. Default: none (no backfill; without"
-          + " it a backfill starts at each partition's log start).")
+          + " consumer group's offsets. Not with --startTime. Default: none (a backfill given only"
+          + " an end starts at each partition's log start).")
   @TemplateParameter(
       order = 60,
       group = "Backfill",
