@@ -6,6 +6,9 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
 import dev.streamy.generator.Ledger;
+import dev.streamy.io.IcebergCatalogSettings;
+import dev.streamy.io.LandedRecords;
+import dev.streamy.io.OffsetRange;
 import dev.streamy.pipelines.IngestOptions;
 import dev.streamy.pipelines.IngestPipeline;
 import dev.streamy.pipelines.Settings;
@@ -177,6 +180,27 @@ public class BackfillEndToEndTest {
     }
     assertEquals(ledger.keySet(), covered);
     assertExactlyOnce(covered, Contents.read(output), output);
+
+    // Each sink on its own finds every landed offset, and leaves exactly the duplicates as gaps.
+    Contents complete = Contents.read(output);
+    long duplicateCount =
+        ledger.values().stream().filter(e -> e.expected().equals("DEDUPED")).count();
+    List<OffsetRange> whole = new ArrayList<>();
+    logEnds.forEach((p, logEnd) -> whole.add(OffsetRange.of(TOPIC, p, 0, logEnd)));
+    LandedRecords inFiles = LandedRecords.none(whole).inParquet(output.toString(), "meta_id");
+    LandedRecords inTables =
+        LandedRecords.none(whole)
+            .inIceberg(
+                IcebergCatalogSettings.hadoop(output.resolve("warehouse").toString()),
+                "streamy",
+                IngestPipeline.EVENTS_TABLE,
+                IngestPipeline.DEAD_LETTERS_TABLE,
+                "meta_id");
+    for (LandedRecords sink : List.of(inFiles, inTables)) {
+      assertEquals(complete.all().size(), sink.landedCount());
+      assertEquals(duplicateCount, sink.gaps().stream().mapToLong(OffsetRange::size).sum());
+      assertEquals(new HashSet<>(complete.events.values()), sink.eventIds());
+    }
 
     // 5. Again: only the removed duplicates, which land nowhere, are read again, and are removed
     // again as copies of events the output holds; nothing is written.
