@@ -14,6 +14,7 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.util.MimeTypes;
 import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.column.statistics.Statistics;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
@@ -21,6 +22,8 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
 import org.apache.parquet.io.ColumnIOFactory;
@@ -100,6 +103,100 @@ final class ParquetFiles {
       }
       return offsets;
     }
+  }
+
+  /** What {@link #readCoordinates} hands on, per row. */
+  interface CoordinateVisitor {
+    void visit(String topic, int partition, long offset, @Nullable String id);
+  }
+
+  /** Whether a row group whose partitions and offsets lie in these bounds may hold wanted rows. */
+  interface RowGroupFilter {
+    boolean mayHold(long minPartition, long maxPartition, long minOffset, long maxOffset);
+  }
+
+  /**
+   * Hands each row's source coordinates (and its {@code idColumn}, when not null) to {@code
+   * visitor}, reading only those columns and skipping the row groups whose column statistics {@code
+   * filter} rules out. Returns false, reading nothing, for a file without coordinates.
+   */
+  static boolean readCoordinates(
+      ResourceId file,
+      long length,
+      @Nullable String idColumn,
+      RowGroupFilter filter,
+      CoordinateVisitor visitor)
+      throws IOException {
+    try (ParquetFileReader reader = ParquetFileReader.open(inputFile(file, length))) {
+      MessageType schema = reader.getFooter().getFileMetaData().getSchema();
+      List<String> fieldNames = new ArrayList<>();
+      schema.getFields().forEach(field -> fieldNames.add(field.getName()));
+      String[] names = SourceOffsets.Columns.namesAmong(fieldNames);
+      if (names == null) {
+        return false;
+      }
+      boolean withId = idColumn != null && fieldNames.contains(idColumn);
+      MessageType columns =
+          withId
+              ? new MessageType(
+                  schema.getName(),
+                  schema.getType(names[0]),
+                  schema.getType(names[1]),
+                  schema.getType(names[2]),
+                  schema.getType(idColumn))
+              : new MessageType(
+                  schema.getName(),
+                  schema.getType(names[0]),
+                  schema.getType(names[1]),
+                  schema.getType(names[2]));
+      reader.setRequestedSchema(columns);
+      MessageColumnIO columnIo = new ColumnIOFactory().getColumnIO(columns);
+      for (BlockMetaData block : reader.getRowGroups()) {
+        if (!mayHold(block, names, filter)) {
+          reader.skipNextRowGroup();
+          continue;
+        }
+        PageReadStore rowGroup = reader.readNextRowGroup();
+        RecordReader<Group> records =
+            columnIo.getRecordReader(rowGroup, new GroupRecordConverter(columns));
+        for (long row = 0; row < rowGroup.getRowCount(); row++) {
+          Group group = records.read();
+          if (group.getFieldRepetitionCount(0) > 0
+              && group.getFieldRepetitionCount(1) > 0
+              && group.getFieldRepetitionCount(2) > 0) {
+            String id =
+                withId && group.getFieldRepetitionCount(3) > 0 ? group.getString(3, 0) : null;
+            visitor.visit(group.getString(0, 0), group.getInteger(1, 0), group.getLong(2, 0), id);
+          }
+        }
+      }
+      return true;
+    }
+  }
+
+  /** False only when the row group's statistics show it holds no wanted coordinates. */
+  private static boolean mayHold(BlockMetaData block, String[] names, RowGroupFilter filter) {
+    Statistics<?> partitions = null;
+    Statistics<?> offsets = null;
+    for (ColumnChunkMetaData column : block.getColumns()) {
+      String path = column.getPath().toDotString();
+      if (path.equals(names[1])) {
+        partitions = column.getStatistics();
+      } else if (path.equals(names[2])) {
+        offsets = column.getStatistics();
+      }
+    }
+    if (partitions == null
+        || offsets == null
+        || !partitions.hasNonNullValue()
+        || !offsets.hasNonNullValue()) {
+      return true;
+    }
+    return filter.mayHold(
+        ((Number) partitions.genericGetMin()).longValue(),
+        ((Number) partitions.genericGetMax()).longValue(),
+        ((Number) offsets.genericGetMin()).longValue(),
+        ((Number) offsets.genericGetMax()).longValue());
   }
 
   /**

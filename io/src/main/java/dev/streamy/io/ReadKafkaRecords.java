@@ -83,6 +83,8 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
 
   abstract @Nullable String getConsumerGroup();
 
+  abstract @Nullable List<OffsetRange> getRanges();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -100,6 +102,8 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
     abstract Builder setMaxOutOfOrderness(Duration maxOutOfOrderness);
 
     abstract Builder setConsumerGroup(@Nullable String consumerGroup);
+
+    abstract Builder setRanges(@Nullable List<OffsetRange> ranges);
 
     abstract ReadKafkaRecords build();
   }
@@ -150,6 +154,20 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
         .build();
   }
 
+  /**
+   * Reads exactly {@code ranges} of the topic and finishes (a backfill): each partition with one
+   * assigned consumer, so the consumer group's offsets are neither used nor committed. The ranges
+   * of a partition must not overlap; an empty list reads nothing. Not with {@link #withMaxRecords}.
+   */
+  public ReadKafkaRecords withRanges(List<OffsetRange> ranges) {
+    for (OffsetRange range : ranges) {
+      if (!range.getTopic().equals(getTopic())) {
+        throw new IllegalArgumentException("range " + range + " is not of topic " + getTopic());
+      }
+    }
+    return toBuilder().setRanges(List.copyOf(ranges)).build();
+  }
+
   /** Reads as consumer group {@code groupId} and commits offsets when checkpoints finalize. */
   public ReadKafkaRecords withConsumerGroup(String groupId) {
     requireText(groupId, "groupId");
@@ -159,16 +177,28 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
   /**
    * Streaming: one KafkaIO read of the topic. Bounded ({@link #withMaxRecords}): one read per
    * partition, each with its own quota from {@link PartitionQuotas}, so that an uneven topic still
-   * finishes.
+   * finishes. A backfill ({@link #withRanges}): one read per partition of exactly its ranges.
    */
   @Override
   public PCollection<SourceRecord> expand(PBegin input) {
+    if (getRanges() != null) {
+      if (getMaxRecords() > 0) {
+        throw new IllegalStateException("withRanges and withMaxRecords exclude each other");
+      }
+      if (getRanges().stream().allMatch(range -> range.size() == 0)) {
+        return input.apply("NothingToRead", Create.empty(SourceRecord.coder()));
+      }
+      return input.apply(
+          "ReadPartitions",
+          ReadOffsetRange.of(
+              getBootstrapServers(), getConsumerConfig(), getRanges(), eventTimeFn()));
+    }
     if (getMaxRecords() <= 0) {
       return input
           .apply("ReadFromKafka", kafkaRead().withTopic(getTopic()))
           .apply("ToSourceRecords", ParDo.of(new ToSourceRecordFn()));
     } else {
-      List<ReadOffsetRange.OffsetRange> ranges = offsetRanges();
+      List<OffsetRange> ranges = offsetRanges();
       if (ranges.isEmpty()) {
         return input.apply("NothingToRead", Create.empty(SourceRecord.coder()));
       }
@@ -182,7 +212,7 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
    * Each partition's range to read: from where the read starts (the group's committed offset, else
    * the beginning) for its quota of records.
    */
-  private List<ReadOffsetRange.OffsetRange> offsetRanges() {
+  private List<OffsetRange> offsetRanges() {
     Map<String, Object> config = new HashMap<>(getConsumerConfig());
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, getBootstrapServers());
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -196,14 +226,12 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
               consumer, getTopic(), config.containsKey(ConsumerConfig.GROUP_ID_CONFIG));
       Map<TopicPartition, Long> quotas =
           PartitionQuotas.allocate(PartitionQuotas.available(consumer, starts), getMaxRecords());
-      List<ReadOffsetRange.OffsetRange> ranges = new ArrayList<>();
+      List<OffsetRange> ranges = new ArrayList<>();
       quotas.forEach(
           (partition, quota) -> {
             if (quota > 0) {
               long start = starts.get(partition);
-              ranges.add(
-                  ReadOffsetRange.OffsetRange.of(
-                      getTopic(), partition.partition(), start, start + quota));
+              ranges.add(OffsetRange.of(getTopic(), partition.partition(), start, start + quota));
             }
           });
       return ranges;
@@ -257,9 +285,16 @@ public abstract class ReadKafkaRecords extends PTransform<PBegin, PCollection<So
                 "eventTimePath",
                 getEventTimePath() == null ? "(kafka timestamp)" : getEventTimePath().toString()))
         .addIfNotNull(DisplayData.item("consumerGroup", getConsumerGroup()))
+        .addIfNotNull(DisplayData.item("ranges", getRanges() == null ? null : summary(getRanges())))
         .add(
             DisplayData.item(
                 "consumerConfig", KafkaConfig.redacted(getConsumerConfig()).toString()));
+  }
+
+  /** The first few ranges and how many there are: a backfill's gaps can be thousands. */
+  private static String summary(List<OffsetRange> ranges) {
+    String shown = ranges.subList(0, Math.min(5, ranges.size())).toString();
+    return ranges.size() <= 5 ? shown : shown + " and " + (ranges.size() - 5) + " more";
   }
 
   private static void requireText(@Nullable String value, String name) {

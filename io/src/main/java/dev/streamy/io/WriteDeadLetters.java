@@ -154,7 +154,7 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
 
     abstract Builder setSinkId(String sinkId);
 
-    abstract Builder setFilePrefix(String filePrefix);
+    abstract Builder setFilePrefix(String prefix);
 
     abstract WriteDeadLetters build();
   }
@@ -172,11 +172,12 @@ public abstract class WriteDeadLetters extends PTransform<PCollection<DeadLetter
   }
 
   /**
-   * Names the dead-letter files {@code <prefix>-<window>-pane-...} (default {@code dead-letters}):
-   * a replay names its own, so that its files never take the name of a file already there.
+   * Names the dead-letter files {@code <prefix>-<window>-...} (default {@code dead-letters}): a
+   * backfill or a replay writing into a stream's folder needs names of its own, since a published
+   * name is never written twice.
    */
   public WriteDeadLetters withFilePrefix(String prefix) {
-    requireText(prefix, "prefix");
+    WindowedFileNaming.of(prefix, ".parquet"); // validates
     return toBuilder().setFilePrefix(prefix).build();
   }
 

@@ -116,12 +116,71 @@ public interface IngestOptions extends KafkaOptions {
 
   void setAllowedLateness(String value);
 
-  @Description("Read this many records, then finish (a bounded run). 0: read forever (streaming).")
+  @Description(
+      "Read this many records, then finish (a bounded run). 0: read forever (streaming), or"
+          + " exactly the range of a backfill (--startOffsets and friends).")
   @Default.Long(0)
   @TemplateParameter(order = 13, group = "Kafka", label = "Maximum records", example = "100000")
   long getMaxRecords();
 
   void setMaxRecords(long value);
+
+  @Description(
+      "Backfill from these offsets, as partition:offset pairs (0:100,1:250); only the partitions"
+          + " named are read. Makes the run bounded over exactly the range, never committing the"
+          + " consumer group's offsets. Not with --startTime. Default: none (a backfill given only"
+          + " an end starts at each partition's log start).")
+  @TemplateParameter(
+      order = 60,
+      group = "Backfill",
+      label = "Start offsets",
+      regexes = "^[0-9]+:[0-9]+(,[0-9]+:[0-9]+)*$",
+      example = "0:100,1:250")
+  String getStartOffsets();
+
+  void setStartOffsets(String value);
+
+  @Description(
+      "Backfill up to these offsets, exclusive, as partition:offset pairs (0:500,1:900); with"
+          + " --startOffsets both must name the same partitions. Not with --endTime. Default:"
+          + " none (a backfill ends at each partition's log end offset when it starts).")
+  @TemplateParameter(
+      order = 61,
+      group = "Backfill",
+      label = "End offsets",
+      regexes = "^[0-9]+:[0-9]+(,[0-9]+:[0-9]+)*$",
+      example = "0:500,1:900")
+  String getEndOffsets();
+
+  void setEndOffsets(String value);
+
+  @Description(
+      "Backfill from the first record of each partition whose Kafka record timestamp (not the"
+          + " event time) is at or after this ISO-8601 instant or epoch milliseconds. Not with"
+          + " --startOffsets. Default: none.")
+  @TemplateParameter(
+      order = 62,
+      group = "Backfill",
+      label = "Start time",
+      regexes = "^([0-9]{1,18}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[^ ]+)$",
+      example = "2026-12-04T00:00:00Z")
+  String getStartTime();
+
+  void setStartTime(String value);
+
+  @Description(
+      "Backfill up to, not including, the first record of each partition whose Kafka record"
+          + " timestamp is at or after this ISO-8601 instant or epoch milliseconds (none: the log"
+          + " end offset when the run starts). Not with --endOffsets. Default: none.")
+  @TemplateParameter(
+      order = 63,
+      group = "Backfill",
+      label = "End time",
+      regexes = "^([0-9]{1,18}|[0-9]{4}-[0-9]{2}-[0-9]{2}T[^ ]+)$",
+      example = "2026-12-04T06:00:00Z")
+  String getEndTime();
+
+  void setEndTime(String value);
 
   @Description(
       "Extra Kafka consumer (and DLQ producer) config as comma-separated key=value pairs, e.g."
@@ -225,7 +284,8 @@ public interface IngestOptions extends KafkaOptions {
 
   @Description(
       "Kafka consumer group id. A stream commits its offsets when a bundle is finalized; a"
-          + " bounded run (--maxRecords) starts from them and commits nothing.")
+          + " bounded run (--maxRecords) starts from them and commits nothing; a backfill neither reads"
+          + " nor commits them.")
   @Default.String("streamy-ingest")
   @TemplateParameter(order = 12, group = "Kafka", example = "streamy-ingest")
   String getConsumerGroup();

@@ -13,6 +13,7 @@ import dev.streamy.transforms.Contract;
 import dev.streamy.transforms.DeadLetter;
 import dev.streamy.transforms.DeduplicateEvents;
 import dev.streamy.transforms.ParseEvents;
+import dev.streamy.transforms.SkipLandedEvents;
 import dev.streamy.transforms.SourceRecord;
 import dev.streamy.transforms.StreamyCounters;
 import dev.streamy.transforms.WindowEvents;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import javax.annotation.Nullable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.TextIO;
@@ -39,6 +41,8 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ingest pipeline: Kafka records are parsed and validated against the contract, deduplicated,
@@ -58,6 +62,8 @@ public final class IngestPipeline {
 
   public static final String AGGREGATES_TABLE = "aggregates";
   public static final String DEAD_LETTERS_TABLE = "dead_letters";
+
+  private static final Logger LOG = LoggerFactory.getLogger(IngestPipeline.class);
 
   private IngestPipeline() {}
 
@@ -83,14 +89,38 @@ public final class IngestPipeline {
     return build(settings).run();
   }
 
+  /** As {@link #run(Settings)}, for a backfill whose plan is already made. */
+  public static PipelineResult run(Settings settings, @Nullable BackfillPlan backfill) {
+    return build(settings, backfill).run();
+  }
+
   /**
    * The whole pipeline, not yet started: read, ingest ({@link #ingest}), then write events and
-   * aggregates to each sink and every dead letter to the dead-letter sink.
+   * aggregates to each sink and every dead letter to the dead-letter sink. A backfill is planned
+   * here ({@link BackfillPlan#prepare}), against the broker and the outputs as they are now.
    */
   public static Pipeline build(Settings settings) {
+    return build(settings, settings.isBackfill() ? BackfillPlan.prepare(settings) : null);
+  }
+
+  /**
+   * As {@link #build(Settings)}; a backfill reads only the gaps of {@code backfill}, drops events
+   * the output already holds by id, and writes under names and a sink id of its own.
+   */
+  public static Pipeline build(Settings settings, @Nullable BackfillPlan backfill) {
+    if (settings.isBackfill() != (backfill != null)) {
+      throw new IllegalArgumentException("a backfill needs its plan, and only a backfill has one");
+    }
     Pipeline pipeline = Pipeline.create(settings.getPipelineOptions());
-    PCollection<SourceRecord> records = pipeline.apply("ReadKafkaRecords", read(settings));
-    writeOutputs(ingest(records, settings), settings, "");
+    String label = "";
+    if (backfill != null) {
+      LOG.info("{}", backfill.describe());
+      settings = settings.toBuilder().setSinkId(backfill.sinkId(settings.getSinkId())).build();
+      label = backfill.label();
+    }
+    PCollection<SourceRecord> records =
+        pipeline.apply("ReadKafkaRecords", read(settings, backfill));
+    writeOutputs(ingest(records, settings, backfill), settings, label);
     return pipeline;
   }
 
@@ -216,14 +246,20 @@ public final class IngestPipeline {
     outputs.getDeadLetters().apply("WriteDeadLetters", writeDeadLetters(settings, label));
   }
 
-  /** The topic's records, timestamped with their event time. */
-  private static ReadKafkaRecords read(Settings settings) {
+  /**
+   * The topic's records, timestamped with their event time: a backfill's gaps, without the consumer
+   * group (nothing read from it, nothing committed), else as the settings say.
+   */
+  private static ReadKafkaRecords read(Settings settings, @Nullable BackfillPlan backfill) {
     ReadKafkaRecords read =
         ReadKafkaRecords.from(settings.getBootstrapServers(), settings.getInputTopic())
             .withConsumerConfig(settings.getKafkaConfig())
-            .withMaxRecords(settings.getMaxRecords())
             .withEventTime(
                 settings.getContract().getEventTimePath(), settings.getMaxOutOfOrderness());
+    if (backfill != null) {
+      return read.withRanges(backfill.gaps());
+    }
+    read = read.withMaxRecords(settings.getMaxRecords());
     return settings.getConsumerGroup() == null
         ? read
         : read.withConsumerGroup(settings.getConsumerGroup());
@@ -234,6 +270,15 @@ public final class IngestPipeline {
    * test can feed it with {@code Create} or {@code TestStream}.
    */
   public static Outputs ingest(PCollection<SourceRecord> records, Settings settings) {
+    return ingest(records, settings, null);
+  }
+
+  /**
+   * As {@link #ingest(PCollection, Settings)}; a backfill also drops the valid events whose id the
+   * output already holds ({@link SkipLandedEvents}), as the stream's deduplication would have.
+   */
+  public static Outputs ingest(
+      PCollection<SourceRecord> records, Settings settings, @Nullable BackfillPlan backfill) {
     Contract contract = settings.getContract();
     // Parse and validate in one step, so that no runner ever encodes the JSON tree in between.
     CheckEvents check =
@@ -248,12 +293,17 @@ public final class IngestPipeline {
     }
     WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter> validated =
         records.apply("CheckEvents", check);
+    PCollection<KV<SourceRecord, Row>> valid = validated.output();
+    if (backfill != null) {
+      valid =
+          valid.apply(
+              "SkipLandedEvents",
+              SkipLandedEvents.withIds(contract.eventIdColumn(), backfill.landedIds()));
+    }
     PCollection<KV<SourceRecord, Row>> unique =
-        validated
-            .output()
-            .apply(
-                "DeduplicateEvents",
-                DeduplicateEvents.byColumn(contract.eventIdColumn(), settings.getDedupeWindow()));
+        valid.apply(
+            "DeduplicateEvents",
+            DeduplicateEvents.byColumn(contract.eventIdColumn(), settings.getDedupeWindow()));
     WindowEvents windowing =
         WindowEvents.of(settings.getWindowSize(), settings.getAllowedLateness(), contract);
     WithFailures.Result<PCollection<Row>, DeadLetter> windowed =

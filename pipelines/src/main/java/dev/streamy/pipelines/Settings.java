@@ -2,6 +2,7 @@ package dev.streamy.pipelines;
 
 import com.google.auto.value.AutoValue;
 import dev.streamy.io.IcebergCatalogSettings;
+import dev.streamy.io.KafkaPosition;
 import dev.streamy.io.WriteIceberg;
 import dev.streamy.io.WriteParquet;
 import dev.streamy.options.KafkaConfig;
@@ -54,6 +55,11 @@ public abstract class Settings implements Serializable {
                 options.getMaxRecords(),
                 0,
                 "must be 0 (stream forever) or a positive count"))
+        .setBackfillStart(
+            position(
+                "startOffsets", options.getStartOffsets(), "startTime", options.getStartTime()))
+        .setBackfillEnd(
+            position("endOffsets", options.getEndOffsets(), "endTime", options.getEndTime()))
         .setOutput(output)
         .setTargetFileBytes(
             atLeast(
@@ -144,6 +150,19 @@ public abstract class Settings implements Serializable {
         .build();
   }
 
+  /**
+   * Whether {@code options} ask for a bounded run: {@code --maxRecords}, or a backfill (any of
+   * {@code --startOffsets}, {@code --startTime}, {@code --endOffsets}, {@code --endTime}). For
+   * runner presets, which look at the options before {@link #from} reads them.
+   */
+  public static boolean isBounded(IngestOptions options) {
+    return options.getMaxRecords() > 0
+        || blankToNull(options.getStartOffsets()) != null
+        || blankToNull(options.getStartTime()) != null
+        || blankToNull(options.getEndOffsets()) != null
+        || blankToNull(options.getEndTime()) != null;
+  }
+
   /** The option defaults, for tests: the default contract, 1-minute windows, Parquet only. */
   public static Settings defaults() {
     return builder()
@@ -152,6 +171,8 @@ public abstract class Settings implements Serializable {
         .setInputTopic("recentchange")
         .setConsumerGroup("streamy-ingest")
         .setMaxRecords(0)
+        .setBackfillStart(null)
+        .setBackfillEnd(null)
         .setOutput("streamy-output")
         .setTargetFileBytes(WriteParquet.DEFAULT_TARGET_FILE_BYTES)
         .setContract(Contract.load(Contract.DEFAULT))
@@ -197,6 +218,17 @@ public abstract class Settings implements Serializable {
 
   /** Records to read before finishing; 0 streams forever. */
   public abstract long getMaxRecords();
+
+  /** Where a backfill starts ({@code --startOffsets} or {@code --startTime}); null: log start. */
+  public abstract @Nullable KafkaPosition getBackfillStart();
+
+  /** Where a backfill ends, exclusive; null: the log end offset when it starts. */
+  public abstract @Nullable KafkaPosition getBackfillEnd();
+
+  /** Whether this run is a backfill: bounded over exactly a range of offsets. */
+  public boolean isBackfill() {
+    return getBackfillStart() != null || getBackfillEnd() != null;
+  }
 
   /** The output folder, without trailing slashes. */
   public abstract String getOutput();
@@ -258,6 +290,12 @@ public abstract class Settings implements Serializable {
         + getSink().text()
         + " "
         + getOutput()
+        + (isBackfill()
+            ? ", backfill from "
+                + (getBackfillStart() == null ? "the log start" : getBackfillStart())
+                + " to "
+                + (getBackfillEnd() == null ? "the log end" : getBackfillEnd())
+            : "")
         + ", contract "
         + getContract().id()
         + ", kafkaConfig "
@@ -283,6 +321,10 @@ public abstract class Settings implements Serializable {
     public abstract Builder setConsumerGroup(@Nullable String consumerGroup);
 
     public abstract Builder setMaxRecords(long maxRecords);
+
+    public abstract Builder setBackfillStart(@Nullable KafkaPosition start);
+
+    public abstract Builder setBackfillEnd(@Nullable KafkaPosition end);
 
     public abstract Builder setOutput(String output);
 
@@ -324,7 +366,20 @@ public abstract class Settings implements Serializable {
 
     public abstract Builder setSinkId(String sinkId);
 
-    public abstract Settings build();
+    abstract Settings autoBuild();
+
+    /** Builds, refusing a backfill that is also asked to stop after a count of records. */
+    public Settings build() {
+      Settings settings = autoBuild();
+      if (settings.isBackfill() && settings.getMaxRecords() > 0) {
+        throw new IllegalArgumentException(
+            "--maxRecords="
+                + settings.getMaxRecords()
+                + ": a backfill (--startOffsets, --startTime, --endOffsets, --endTime) reads"
+                + " exactly its range; drop --maxRecords");
+      }
+      return settings;
+    }
   }
 
   /** REST at its URI, or Hadoop with its warehouse under the output, with extra properties. */
@@ -342,6 +397,28 @@ public abstract class Settings implements Serializable {
             ? IcebergCatalogSettings.rest(uri, warehouse)
             : IcebergCatalogSettings.hadoop(warehouse != null ? warehouse : output + "/warehouse");
     return option("icebergCatalogProperties", () -> catalog.withProperties(properties));
+  }
+
+  /**
+   * A backfill's start or end: {@code offsetsOption} or {@code timeOption}, not both; null when
+   * neither is given.
+   */
+  private static @Nullable KafkaPosition position(
+      String offsetsOption, @Nullable String offsets, String timeOption, @Nullable String time) {
+    boolean hasOffsets = blankToNull(offsets) != null;
+    boolean hasTime = blankToNull(time) != null;
+    if (hasOffsets && hasTime) {
+      throw new IllegalArgumentException(
+          "--"
+              + offsetsOption
+              + " and --"
+              + timeOption
+              + " exclude each other: give offsets or a time, not both");
+    }
+    if (hasOffsets) {
+      return KafkaPosition.parseOffsets("--" + offsetsOption, offsets);
+    }
+    return hasTime ? KafkaPosition.parseTime("--" + timeOption, time) : null;
   }
 
   private static @Nullable String deadLetterTopic(@Nullable String topic, String inputTopic) {

@@ -69,7 +69,7 @@ public class IngestOptionsTest {
   @Test
   public void everyGetterIsDescribedAndHasADefaultOrIsRequired() {
     List<Method> getters = getters();
-    assertEquals(27, getters.size());
+    assertEquals(31, getters.size());
     for (Method getter : getters) {
       Description description = getter.getAnnotation(Description.class);
       assertTrue(getter.getName() + " has no @Description", description != null);
@@ -178,6 +178,57 @@ public class IngestOptionsTest {
         assertThrows(
             IllegalArgumentException.class, () -> Settings.from(parse("--sinkId=../escape")));
     assertTrue(bad.getMessage(), bad.getMessage().contains("sinkId"));
+  }
+
+  @Test
+  public void backfillOptionsBecomeItsStartAndEnd() {
+    Settings settings =
+        Settings.from(parse("--startOffsets=0:100, 1:250", "--endTime=2026-12-04T06:00:00+01:00"));
+    assertTrue(settings.isBackfill());
+    assertEquals(Map.of(0, 100L, 1, 250L), settings.getBackfillStart().getOffsets());
+    assertEquals(
+        Long.valueOf(java.time.Instant.parse("2026-12-04T05:00:00Z").toEpochMilli()),
+        settings.getBackfillEnd().getTimeMillis());
+    assertEquals(
+        Long.valueOf(1764806400000L),
+        Settings.from(parse("--startTime=1764806400000")).getBackfillStart().getTimeMillis());
+    assertFalse(Settings.from(parse()).isBackfill());
+    assertTrue(Settings.isBounded(parse("--endOffsets=0:5")));
+    assertFalse(Settings.isBounded(parse()));
+  }
+
+  @Test
+  public void badBackfillOptionsFailInOneLineNamingTheOption() {
+    Map<List<String>, String> cases =
+        Map.of(
+            List.of("--startOffsets=0:100,1:250", "--startTime=2026-12-04T00:00:00Z"),
+            "--startOffsets and --startTime exclude each other",
+            List.of("--endOffsets=0:1", "--endTime=5"),
+            "--endOffsets and --endTime exclude each other",
+            List.of("--startOffsets=0-100"),
+            "--startOffsets=0-100: '0-100' is not partition:offset",
+            List.of("--startOffsets=0:100,,1:2"),
+            "--startOffsets=0:100,,1:2: '' is not partition:offset",
+            List.of("--endOffsets=0:100,0:200"),
+            "--endOffsets=0:100,0:200: partition 0 is named twice",
+            List.of("--startOffsets=0:-1"),
+            "--startOffsets=0:-1: '0:-1': partitions and offsets are never negative",
+            List.of("--startTime=yesterday"),
+            "--startTime=yesterday: not a time",
+            List.of("--startTime=0:5", "--maxRecords=10"),
+            "--startTime=0:5: not a time",
+            List.of("--startOffsets=0:5", "--maxRecords=10"),
+            "--maxRecords=10: a backfill");
+    cases.forEach(
+        (args, message) -> {
+          IllegalArgumentException e =
+              assertThrows(
+                  args.toString(),
+                  IllegalArgumentException.class,
+                  () -> Settings.from(parse(args.toArray(new String[0]))));
+          assertThat(e.getMessage(), containsString(message));
+          assertFalse(e.getMessage(), e.getMessage().contains("\n"));
+        });
   }
 
   @Test

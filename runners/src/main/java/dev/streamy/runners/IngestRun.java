@@ -1,5 +1,6 @@
 package dev.streamy.runners;
 
+import dev.streamy.pipelines.BackfillPlan;
 import dev.streamy.pipelines.IngestOptions;
 import dev.streamy.pipelines.IngestPipeline;
 import dev.streamy.pipelines.Settings;
@@ -43,8 +44,13 @@ final class IngestRun {
     PipelineArgs.redact(options);
     options.as(DirectOptions.class).setBlockOnRun(false);
     long started = System.nanoTime();
-    InputLag lag = InputLag.of(settings);
-    PipelineResult result = IngestPipeline.run(settings);
+    BackfillPlan backfill = settings.isBackfill() ? BackfillPlan.prepare(settings) : null;
+    if (backfill != null) {
+      out.println("  " + backfill.describe());
+    }
+    // A backfill reads a range, not the topic from where the group is: no lag to show.
+    InputLag lag = backfill == null ? InputLag.of(settings) : null;
+    PipelineResult result = IngestPipeline.run(settings, backfill);
     PipelineResult.State state;
     long behind = -1;
     int tick = 0;
@@ -61,12 +67,14 @@ final class IngestRun {
         }
         out.printf(
             Locale.ROOT,
-            "\r  read %,d | valid %,d | duplicates %,d | dead letters %,d | lag %s | %.0fs   ",
+            "\r  read %,d | valid %,d | duplicates %,d | dead letters %,d%s | %.0fs   ",
             read,
             counters.getOrDefault(StreamyCounters.EVENTS_VALID, 0L),
             counters.getOrDefault(StreamyCounters.DUPLICATES_REMOVED, 0L),
             StreamyCounters.deadLetters(counters),
-            behind < 0 ? "?" : String.format(Locale.ROOT, "%,d", behind),
+            lag == null
+                ? ""
+                : " | lag " + (behind < 0 ? "?" : String.format(Locale.ROOT, "%,d", behind)),
             (System.nanoTime() - started) / 1e9);
         out.flush();
       } while (state == null || !state.isTerminal());

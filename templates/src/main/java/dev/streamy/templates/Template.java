@@ -29,8 +29,9 @@ public abstract class Template {
                   "Reads JSON events from a Kafka topic, parses and validates them against a data"
                       + " contract, deduplicates, windows and aggregates them, and writes events,"
                       + " aggregates and dead letters as Parquet files and/or Iceberg tables; dead"
-                      + " letters also go to a Kafka topic. Streams until stopped, or reads"
-                      + " maxRecords records and finishes.")
+                      + " letters also go to a Kafka topic. Streams until stopped, reads"
+                      + " maxRecords records and finishes, or backfills a range of offsets or"
+                      + " times, adding only what the output does not hold.")
               .setOptionsClass(IngestOptions.class)
               .setStreaming(true)
               .setRunsOnFlink(true)

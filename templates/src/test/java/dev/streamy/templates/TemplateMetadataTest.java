@@ -97,6 +97,6 @@ public class TemplateMetadataTest {
         .path("parameters")
         .forEach(parameter -> names.add(parameter.path("name").asText()));
     assertEquals(List.of("bootstrapServers", "inputTopic", "consumerGroup"), names.subList(0, 3));
-    assertEquals("sinkId", names.get(names.size() - 1));
+    assertEquals("endTime", names.get(names.size() - 1));
   }
 }

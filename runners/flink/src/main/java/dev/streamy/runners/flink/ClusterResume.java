@@ -2,6 +2,7 @@ package dev.streamy.runners.flink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamy.pipelines.Settings;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -53,7 +54,7 @@ final class ClusterResume {
    * producer).
    */
   static void apply(StreamyFlinkOptions options, Set<String> set) {
-    if (options.getMaxRecords() > 0
+    if (Settings.isBounded(options)
         || !FlinkPresets.isRemote(options.getFlinkMaster())
         || set.contains("savepointPath")
         || !options.getResumePreviousJob()) {

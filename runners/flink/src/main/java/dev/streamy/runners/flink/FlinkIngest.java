@@ -2,6 +2,7 @@ package dev.streamy.runners.flink;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamy.pipelines.BackfillPlan;
 import dev.streamy.pipelines.IngestPipeline;
 import dev.streamy.pipelines.Settings;
 import dev.streamy.templates.PipelineArgs;
@@ -45,7 +46,7 @@ public final class FlinkIngest {
     watch.setDaemon(true);
     watch.start();
     String folder = options.getStateBackendStoragePath();
-    if (options.getMaxRecords() > 0 || folder == null || !folder.startsWith("file:")) {
+    if (Settings.isBounded(options) || folder == null || !folder.startsWith("file:")) {
       return;
     }
     Runtime.getRuntime()
@@ -87,10 +88,13 @@ public final class FlinkIngest {
   public static void main(String[] args) {
     StreamyFlinkOptions options;
     Settings settings;
+    BackfillPlan backfill;
     try {
       options = FlinkPresets.fromArgs(args);
       ClusterResume.apply(options, FlinkPresets.explicitlySet(args));
       settings = Settings.from(options);
+      // Planned here, so that a range outside the log fails as one line, before Flink starts.
+      backfill = settings.isBackfill() ? BackfillPlan.prepare(settings) : null;
     } catch (FlinkPresets.UnsafeFlinkSettingsException e) {
       System.err.println("streamy: " + e.getMessage()); // one line per refused setting
       System.exit(2);
@@ -105,7 +109,10 @@ public final class FlinkIngest {
     if (Boolean.getBoolean(EXIT_WITH_PARENT)) {
       exitWithParent(options);
     }
-    PipelineResult result = IngestPipeline.run(settings);
+    if (backfill != null) {
+      System.out.println("streamy: " + backfill.describe());
+    }
+    PipelineResult result = IngestPipeline.run(settings, backfill);
     // Detached either by --attachedMode=false or by `flink run -d`: the job runs on without us.
     if (!options.getAttachedMode() || result instanceof FlinkDetachedRunnerResult) {
       System.out.println(

@@ -1,6 +1,7 @@
 package dev.streamy.runners.flink;
 
 import dev.streamy.pipelines.IngestPipeline;
+import dev.streamy.pipelines.Settings;
 import dev.streamy.templates.PipelineArgs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -80,7 +81,7 @@ public final class FlinkPresets {
     if (!set.contains("objectReuse")) {
       options.setObjectReuse(true);
     }
-    boolean streaming = options.getMaxRecords() <= 0;
+    boolean streaming = !Settings.isBounded(options);
     if (streaming) {
       if (!set.contains("checkpointingInterval")) {
         options.setCheckpointingInterval(DEFAULT_CHECKPOINT_INTERVAL_MS);

@@ -111,6 +111,18 @@ public class FlinkPresetsTest {
   }
 
   @Test
+  public void aBackfillIsABoundedRun() {
+    for (String backfill :
+        List.of(
+            "--startOffsets=0:5", "--endOffsets=0:9", "--startTime=0", "--endTime=1764806400000")) {
+      StreamyFlinkOptions options = options(backfill, "--flinkMaster=[local]");
+      assertTrue(backfill, options.getReIterableGroupByKeyResult());
+      assertEquals(backfill, -1L, (long) options.getCheckpointingInterval());
+      assertNull(backfill, options.getStateBackend());
+    }
+  }
+
+  @Test
   public void streamingWithCheckpointingOffIsRefusedNamingTheOption() {
     String message = refusal("--checkpointingInterval=-1");
     assertThat(message, containsString("--checkpointingInterval"));
