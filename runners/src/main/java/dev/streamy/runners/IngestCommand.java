@@ -41,6 +41,16 @@ final class IngestCommand extends PipelineCommand {
   @Nullable
   String runner;
 
+  @Option(
+      names = "--metricsPort",
+      paramLabel = "<port>",
+      description =
+          "--runner=direct: serve the run's counters for Prometheus at"
+              + " http://localhost:<port>/metrics while it runs (0: any free port). On Flink,"
+              + " Flink's Prometheus reporter serves them (see the README).")
+  @Nullable
+  Integer metricsPort;
+
   /** Beam's Flink options an embedded run passes on to the job jar. */
   private static final List<String> EMBEDDED_FLINK_OPTIONS =
       List.of("--parallelism=", "--checkpointingInterval=", "--savepointPath=");
@@ -85,7 +95,7 @@ final class IngestCommand extends PipelineCommand {
     IngestOptions options = PipelineArgs.parse(IngestOptions.class, DirectRun.userDefaults(given));
     Settings settings = Settings.from(options);
     Preflight.checkIngest(settings);
-    IngestRun.runWithProgress(options, settings, System.out);
+    IngestRun.runWithProgress(options, settings, System.out, metricsPort);
     return Streamy.OK;
   }
 

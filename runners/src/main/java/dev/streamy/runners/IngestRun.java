@@ -18,6 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import javax.annotation.Nullable;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.PipelineResult;
 import org.joda.time.Duration;
@@ -40,6 +41,17 @@ final class IngestRun {
    */
   static PipelineResult runWithProgress(IngestOptions options, Settings settings, PrintStream out)
       throws IOException {
+    return runWithProgress(options, settings, out, null);
+  }
+
+  /**
+   * As {@link #runWithProgress(IngestOptions, Settings, PrintStream)}, with the run's counters
+   * served for Prometheus on {@code metricsPort} ({@link MetricsEndpoint}) while it runs, when not
+   * null.
+   */
+  static PipelineResult runWithProgress(
+      IngestOptions options, Settings settings, PrintStream out, @Nullable Integer metricsPort)
+      throws IOException {
     Path output = Path.of(settings.getOutput()).toAbsolutePath();
     PipelineArgs.redact(options);
     options.as(DirectOptions.class).setBlockOnRun(false);
@@ -53,8 +65,15 @@ final class IngestRun {
     PipelineResult result = IngestPipeline.run(settings, backfill);
     PipelineResult.State state;
     long behind = -1;
+    long[] lastLag = {-1};
     int tick = 0;
+    MetricsEndpoint metrics = null;
     try {
+      if (metricsPort != null) {
+        metrics = MetricsEndpoint.start(metricsPort, result, lag == null ? null : () -> lastLag[0]);
+        out.println(
+            "streamy: metrics for Prometheus at http://localhost:" + metrics.port() + "/metrics");
+      }
       do {
         state = result.waitUntilFinish(Duration.standardSeconds(1));
         Map<String, Long> counters = IngestPipeline.counters(result);
@@ -64,6 +83,7 @@ final class IngestRun {
             lag.refresh();
           }
           behind = lag.behind(read);
+          lastLag[0] = behind;
         }
         out.printf(
             Locale.ROOT,
@@ -81,6 +101,9 @@ final class IngestRun {
     } finally {
       if (lag != null) {
         lag.close();
+      }
+      if (metrics != null) {
+        metrics.close();
       }
     }
     out.println();
