@@ -43,7 +43,12 @@ final class IngestRun {
     PipelineResult result = IngestPipeline.run(settings);
     PipelineResult.State state;
     do {
-      state = result.waitUntilFinish(Duration.standardSeconds(1));
+      try {
+        state = result.waitUntilFinish(Duration.standardSeconds(1));
+      } catch (RuntimeException failed) {
+        out.println(); // end the progress line before the error's
+        throw failed;
+      }
       Map<String, Long> counters = IngestPipeline.counters(result);
       out.printf(
           Locale.ROOT,
