@@ -20,8 +20,8 @@ import org.joda.time.Duration;
 public abstract class ErrorBudget implements Serializable {
 
   /**
-   * (Before OFF, which uses it.) One instance, so that budgets compare equal unless one is given
-   * another wrapper.
+   * The exception as it is. One instance, so that budgets compare equal unless given another
+   * wrapper; declared before {@link #OFF}, whose initializer uses it.
    */
   private static final SerializableFunction<ErrorBudgetExceededException, RuntimeException>
       AS_IT_IS = blown -> blown;

@@ -39,7 +39,7 @@ public final class ErrorBudgetExceededException extends RuntimeException {
             .thenComparing(Map.Entry.comparingByKey()));
     StringBuilder line =
         new StringBuilder(PREFIX)
-            .append(percent((double) deadLetters / records))
+            .append(percentAbove((double) deadLetters / records, budget.getMaxDeadLetterRatio()))
             .append(" dead letters over the last ")
             .append(duration(budget.getWindow()))
             .append(
@@ -75,6 +75,22 @@ public final class ErrorBudgetExceededException extends RuntimeException {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * {@code share} as a percentage with as many decimals as it takes (up to 4) to read as more than
+   * {@code budget}: 0.1004 over 0.1 as {@code 10.04%}, not as a puzzling {@code 10%}.
+   */
+  static String percentAbove(double share, double budget) {
+    String text = percent(share);
+    for (int decimals = 2; decimals <= 4 && !(parsePercent(text) > budget * 100); decimals++) {
+      text = String.format(Locale.ROOT, "%." + decimals + "f%%", share * 100);
+    }
+    return text;
+  }
+
+  private static double parsePercent(String text) {
+    return Double.parseDouble(text.substring(0, text.length() - 1));
   }
 
   /** 0.052 as {@code 5.2%}, 0.05 as {@code 5%}. */

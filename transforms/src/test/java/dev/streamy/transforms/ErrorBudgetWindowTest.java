@@ -126,6 +126,14 @@ public class ErrorBudgetWindowTest {
   }
 
   @Test
+  public void aShareJustPastTheBudgetReadsAsPastIt() {
+    assertEquals("10.04%", ErrorBudgetExceededException.percentAbove(184.0 / 1_832, 0.1));
+    assertEquals("10.1%", ErrorBudgetExceededException.percentAbove(0.101, 0.1));
+    assertEquals("52.1%", ErrorBudgetExceededException.percentAbove(0.521, 0.05));
+    assertEquals("100%", ErrorBudgetExceededException.percentAbove(1, 0));
+  }
+
+  @Test
   public void theWrapperTheBudgetIsGivenIsWhatIsThrownAndTheMessageIsFoundInside() {
     ErrorBudget budget =
         ErrorBudget.of(0.0, FIVE_MINUTES, 1)
