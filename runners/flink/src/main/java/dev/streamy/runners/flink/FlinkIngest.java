@@ -134,7 +134,8 @@ public final class FlinkIngest {
       exitWithParent(options);
     }
     // A blown error budget must end the job: a plain exception would make Flink restart it from
-    // the last checkpoint and replay the flood, and blow the budget again, without end.
+    // the last checkpoint and replay the flood, and blow the budget again, without end (tried on
+    // the embedded default: 8 task failures in 75 s, the job never ended).
     settings =
         settings.toBuilder()
             .setErrorBudget(settings.getErrorBudget().thrownAs(FlinkIngest::withoutRestarts))
