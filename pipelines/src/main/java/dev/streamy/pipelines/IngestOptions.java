@@ -387,4 +387,47 @@ public interface IngestOptions extends KafkaOptions {
   String getSinkId();
 
   void setSinkId(String value);
+
+  @Description(
+      "Error budget: the pipeline stops, naming the error codes, once more than this share (0 to"
+          + " 1) of the records over --errorBudgetWindow became parse or validation dead letters."
+          + " 1 (the default) is off; e.g. 0.05 stops at over 5%. The CLI exits with code 3.")
+  @Default.Double(1.0)
+  @TemplateParameter(
+      order = 34,
+      group = "Validation",
+      label = "Maximum dead-letter ratio",
+      regexes = "^(0([.][0-9]+)?|1([.]0+)?)$",
+      example = "0.05")
+  double getMaxDeadLetterRatio();
+
+  void setMaxDeadLetterRatio(double value);
+
+  @Description(
+      "How far back in processing time the error budget's share of dead letters is taken, e.g."
+          + " 5m.")
+  @Default.String("5m")
+  @TemplateParameter(
+      order = 35,
+      group = "Validation",
+      label = "Error budget window",
+      regexes = TemplateParameter.DURATION,
+      example = "5m")
+  String getErrorBudgetWindow();
+
+  void setErrorBudgetWindow(String value);
+
+  @Description(
+      "Records a worker must have seen over --errorBudgetWindow before the error budget can stop"
+          + " the pipeline, so that a few bad records at the start do not.")
+  @Default.Long(1000)
+  @TemplateParameter(
+      order = 36,
+      group = "Validation",
+      label = "Error budget minimum records",
+      regexes = "^[1-9][0-9]*$",
+      example = "1000")
+  long getErrorBudgetMinRecords();
+
+  void setErrorBudgetMinRecords(long value);
 }

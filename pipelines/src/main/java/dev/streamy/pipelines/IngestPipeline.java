@@ -286,6 +286,9 @@ public final class IngestPipeline {
             ParseEvents.withLimits(settings.getMaxRecordBytes(), settings.getMaxJsonDepth()),
             contract,
             settings.getMaxFutureSkew());
+    if (settings.getErrorBudget().isOn()) {
+      check = check.withErrorBudget(settings.getErrorBudget());
+    }
     if (records.isBounded() == PCollection.IsBounded.BOUNDED) {
       // Nothing is late in a bounded run, so no step after this one dead-letters an event: valid
       // events need only their coordinates, and the deduplication's shuffle stays small.

@@ -9,6 +9,7 @@ import dev.streamy.options.KafkaConfig;
 import dev.streamy.options.KeyValueConfig;
 import dev.streamy.options.TemplateParameter;
 import dev.streamy.transforms.Contract;
+import dev.streamy.transforms.ErrorBudget;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -90,6 +91,7 @@ public abstract class Settings implements Serializable {
                     options.getMaxJsonDepth(),
                     1,
                     "must be a positive number of nesting levels"))
+        .setErrorBudget(errorBudget(options))
         .setKafkaConfig(
             merged(
                 option(
@@ -183,6 +185,7 @@ public abstract class Settings implements Serializable {
         .setMaxOutOfOrderness(Duration.standardSeconds(30))
         .setMaxRecordBytes(1_048_576)
         .setMaxJsonDepth(64)
+        .setErrorBudget(ErrorBudget.OFF)
         .setKafkaConfig(Map.of())
         .setDeadLetterTopic(null)
         .setDeadLetterTopicPartitions(1)
@@ -197,7 +200,7 @@ public abstract class Settings implements Serializable {
   }
 
   public static Builder builder() {
-    return new AutoValue_Settings.Builder();
+    return new AutoValue_Settings.Builder().setErrorBudget(ErrorBudget.OFF);
   }
 
   public abstract Builder toBuilder();
@@ -251,6 +254,9 @@ public abstract class Settings implements Serializable {
   public abstract int getMaxRecordBytes();
 
   public abstract int getMaxJsonDepth();
+
+  /** When dead letters stop the pipeline; {@link ErrorBudget#OFF} by default. */
+  public abstract ErrorBudget getErrorBudget();
 
   /** The Kafka client settings of the consumer and DLQ producer, secrets included. */
   public abstract Map<String, String> getKafkaConfig();
@@ -346,6 +352,8 @@ public abstract class Settings implements Serializable {
 
     public abstract Builder setMaxJsonDepth(int maxJsonDepth);
 
+    public abstract Builder setErrorBudget(ErrorBudget errorBudget);
+
     public abstract Builder setKafkaConfig(Map<String, String> kafkaConfig);
 
     public abstract Builder setDeadLetterTopic(@Nullable String deadLetterTopic);
@@ -419,6 +427,28 @@ public abstract class Settings implements Serializable {
       return KafkaPosition.parseOffsets("--" + offsetsOption, offsets);
     }
     return hasTime ? KafkaPosition.parseTime("--" + timeOption, time) : null;
+  }
+
+  /** The three error-budget options as one budget; each error names its option. */
+  private static ErrorBudget errorBudget(IngestOptions options) {
+    double ratio = options.getMaxDeadLetterRatio();
+    if (!(ratio >= 0 && ratio <= 1)) {
+      throw new IllegalArgumentException(
+          "--maxDeadLetterRatio="
+              + ratio
+              + ": must be a share of the records from 0 to 1 (1, the default, is off)");
+    }
+    Duration window = positive("errorBudgetWindow", options.getErrorBudgetWindow());
+    long minRecords =
+        atLeast(
+            "errorBudgetMinRecords",
+            options.getErrorBudgetMinRecords(),
+            1,
+            "must be a positive number of records");
+    return option(
+        "errorBudgetWindow",
+        options.getErrorBudgetWindow(),
+        () -> ErrorBudget.of(ratio, window, minRecords));
   }
 
   private static @Nullable String deadLetterTopic(@Nullable String topic, String inputTopic) {

@@ -10,6 +10,7 @@ import static org.junit.Assert.assertTrue;
 
 import dev.streamy.io.IcebergCatalogSettings;
 import dev.streamy.transforms.Contract;
+import dev.streamy.transforms.ErrorBudget;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ public class IngestOptionsTest {
   @Test
   public void everyGetterIsDescribedAndHasADefaultOrIsRequired() {
     List<Method> getters = getters();
-    assertEquals(31, getters.size());
+    assertEquals(34, getters.size());
     for (Method getter : getters) {
       Description description = getter.getAnnotation(Description.class);
       assertTrue(getter.getName() + " has no @Description", description != null);
@@ -123,6 +124,9 @@ public class IngestOptionsTest {
     assertEquals(64, settings.getMaxJsonDepth());
     assertEquals(Map.of(), settings.getKafkaConfig());
     assertEquals("recentchange.dlq", settings.getDeadLetterTopic());
+    assertFalse(settings.getErrorBudget().isOn());
+    assertEquals(Duration.standardMinutes(5), settings.getErrorBudget().getWindow());
+    assertEquals(1_000, settings.getErrorBudget().getMinRecords());
     assertEquals(
         Contract.DEFAULT,
         settings.getContract().getName() + "-" + settings.getContract().getVersion());
@@ -138,6 +142,7 @@ public class IngestOptionsTest {
     assertEquals(defaults.getMaxFutureSkew(), fromOptions.getMaxFutureSkew());
     assertEquals(defaults.getMaxRecordBytes(), fromOptions.getMaxRecordBytes());
     assertEquals(defaults.getMaxJsonDepth(), fromOptions.getMaxJsonDepth());
+    assertEquals(defaults.getErrorBudget(), fromOptions.getErrorBudget());
     assertEquals(
         defaults.getContract().getEventSchema(), fromOptions.getContract().getEventSchema());
   }
@@ -340,6 +345,33 @@ public class IngestOptionsTest {
     assertEquals(
         "--maxJsonDepth=-1: must be a positive number of nesting levels",
         refused("--maxJsonDepth=-1"));
+  }
+
+  @Test
+  public void theErrorBudgetIsReadAsOneValueAndItsLimitsNameTheOption() {
+    ErrorBudget budget =
+        Settings.from(
+                parse(
+                    "--maxDeadLetterRatio=0.05",
+                    "--errorBudgetWindow=90s",
+                    "--errorBudgetMinRecords=200"))
+            .getErrorBudget();
+    assertTrue(budget.isOn());
+    assertEquals(0.05, budget.getMaxDeadLetterRatio(), 0);
+    assertEquals(Duration.standardSeconds(90), budget.getWindow());
+    assertEquals(200, budget.getMinRecords());
+    assertEquals(
+        "--maxDeadLetterRatio=1.5: must be a share of the records from 0 to 1 (1, the default, is"
+            + " off)",
+        refused("--maxDeadLetterRatio=1.5"));
+    assertThat(refused("--maxDeadLetterRatio=-0.1"), containsString("--maxDeadLetterRatio=-0.1"));
+    assertEquals("--errorBudgetWindow=0: must be longer than 0", refused("--errorBudgetWindow=0"));
+    assertThat(
+        refused("--errorBudgetWindow=5ms"),
+        containsString("--errorBudgetWindow=5ms: the window must be at least 10ms"));
+    assertEquals(
+        "--errorBudgetMinRecords=0: must be a positive number of records",
+        refused("--errorBudgetMinRecords=0"));
   }
 
   @Test

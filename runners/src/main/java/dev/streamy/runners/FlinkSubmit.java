@@ -158,11 +158,9 @@ final class FlinkSubmit {
     // waits for it to say where the next run resumes.
     command.add(1, "-D" + EXIT_WITH_PARENT + "=true");
     long started = System.nanoTime();
-    Process job =
-        new ProcessBuilder(command)
-            .redirectInput(ProcessBuilder.Redirect.PIPE)
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+    Process job = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+    // Its log, but for the stack traces of a blown error budget: the job prints the one line.
+    Thread errors = BudgetNoiseFilter.pump(job.getErrorStream(), System.err);
     Thread stopJob =
         new Thread(
             () -> {
@@ -188,6 +186,7 @@ final class FlinkSubmit {
       }
     }
     int exit = job.waitFor();
+    errors.join(TimeUnit.SECONDS.toMillis(5));
     if (lagLine != null) {
       lagLine.shutdownNow();
     }

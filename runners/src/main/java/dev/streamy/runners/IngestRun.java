@@ -75,7 +75,12 @@ final class IngestRun {
             "streamy: metrics for Prometheus at http://localhost:" + metrics.port() + "/metrics");
       }
       do {
-        state = result.waitUntilFinish(Duration.standardSeconds(1));
+        try {
+          state = result.waitUntilFinish(Duration.standardSeconds(1));
+        } catch (RuntimeException failed) {
+          out.println(); // end the progress line before the error's
+          throw failed;
+        }
         Map<String, Long> counters = IngestPipeline.counters(result);
         long read = counters.getOrDefault(StreamyCounters.RECORDS_READ, 0L);
         if (lag != null) {

@@ -1,10 +1,12 @@
 package dev.streamy.runners;
 
 import dev.streamy.templates.TemplateCommand;
+import dev.streamy.transforms.ErrorBudgetExceededException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import javax.annotation.Nullable;
 import picocli.CommandLine;
@@ -14,7 +16,8 @@ import picocli.CommandLine.Option;
 /**
  * The streamy CLI, {@code ./streamy <command>}: one entry point for every command, each with its
  * {@code --help}. Exit code 0 on success, 2 on a user error (one line per problem naming the
- * option, before anything starts), 1 when something that started failed.
+ * option, before anything starts), 1 when something that started failed, {@value #BUDGET_EXCEEDED}
+ * when an ingest run stopped because its error budget was blown.
  */
 @Command(
     name = "streamy",
@@ -39,6 +42,12 @@ public final class Streamy implements Callable<Integer> {
   static final int OK = 0;
   static final int FAILED = 1;
   static final int USAGE = 2;
+
+  /**
+   * An ingest run stopped on its error budget ({@code --maxDeadLetterRatio}); the one line before
+   * it names the codes. The same as the Flink job jar's ({@code FlinkIngest.BUDGET_EXCEEDED}).
+   */
+  static final int BUDGET_EXCEEDED = 3;
 
   /** slf4j-simple's default level; the CLI's default is {@code warn}. */
   static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
@@ -121,6 +130,12 @@ public final class Streamy implements Callable<Integer> {
           if (e instanceof IllegalArgumentException) {
             System.err.println("streamy: " + e.getMessage());
             return USAGE;
+          }
+          Optional<String> budget = ErrorBudgetExceededException.messageIn(e);
+          if (budget.isPresent()) {
+            // Not a fault to debug: what the operator needs is the line that names the codes.
+            System.err.println("streamy: " + budget.get());
+            return BUDGET_EXCEEDED;
           }
           System.err.println("streamy: failed: " + oneLine(e));
           e.printStackTrace();

@@ -2,6 +2,7 @@ package dev.streamy.transforms;
 
 import com.google.auto.value.AutoValue;
 import java.util.Map;
+import javax.annotation.Nullable;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.RowCoder;
 import org.apache.beam.sdk.metrics.Counter;
@@ -40,7 +41,7 @@ public abstract class CheckEvents
   /** {@link ParseEvents#withLimits} and {@link ValidateEvents#of}, fused. */
   public static CheckEvents of(ParseEvents parse, Contract contract, Duration maxFutureSkew) {
     ValidateEvents validate = ValidateEvents.of(contract, maxFutureSkew);
-    return new AutoValue_CheckEvents(parse, validate, true);
+    return new AutoValue_CheckEvents(parse, validate, true, ErrorBudget.OFF);
   }
 
   abstract ParseEvents getParse();
@@ -49,9 +50,12 @@ public abstract class CheckEvents
 
   abstract boolean getKeepsPayload();
 
+  abstract ErrorBudget getErrorBudget();
+
   /** The same transform reading "now" from {@code clock} (tests, reproducible replays). */
   public CheckEvents withClock(SerializableSupplier<Instant> clock) {
-    return new AutoValue_CheckEvents(getParse(), getValidate().withClock(clock), getKeepsPayload());
+    return new AutoValue_CheckEvents(
+        getParse(), getValidate().withClock(clock), getKeepsPayload(), getErrorBudget());
   }
 
   /**
@@ -60,7 +64,16 @@ public abstract class CheckEvents
    * payload is most of a record's bytes, and every shuffle after this step would encode it again.
    */
   public CheckEvents withoutPayload() {
-    return new AutoValue_CheckEvents(getParse(), getValidate(), false);
+    return new AutoValue_CheckEvents(getParse(), getValidate(), false, getErrorBudget());
+  }
+
+  /**
+   * The same transform, failing with an {@link ErrorBudgetExceededException} (as {@code budget}
+   * wraps it) once the share of dead letters among the records each instance saw over the budget's
+   * window passes it. Counts the dead letters of this step: every code but {@code TS_LATE}.
+   */
+  public CheckEvents withErrorBudget(ErrorBudget budget) {
+    return new AutoValue_CheckEvents(getParse(), getValidate(), getKeepsPayload(), budget);
   }
 
   @Override
@@ -78,7 +91,8 @@ public abstract class CheckEvents
                         contract,
                         validate.getMaxFutureSkew(),
                         validate.getClock(),
-                        getKeepsPayload()))
+                        getKeepsPayload(),
+                        getErrorBudget()))
                 .withOutputTags(VALID, TupleTagList.of(FAILED)));
     PCollection<KV<SourceRecord, Row>> valid =
         outputs
@@ -91,7 +105,10 @@ public abstract class CheckEvents
   @Override
   public void populateDisplayData(DisplayData.Builder builder) {
     super.populateDisplayData(builder);
-    builder.include("parse", getParse()).include("validate", getValidate());
+    builder
+        .include("parse", getParse())
+        .include("validate", getValidate())
+        .add(DisplayData.item("errorBudget", getErrorBudget().toString()));
   }
 
   private static final class CheckFn extends DoFn<SourceRecord, KV<SourceRecord, Row>> {
@@ -101,6 +118,7 @@ public abstract class CheckEvents
     private final Duration maxFutureSkew;
     private final SerializableSupplier<Instant> clock;
     private final boolean keepsPayload;
+    private final ErrorBudget errorBudget;
     private final Counter recordsRead = StreamyCounters.counter(StreamyCounters.RECORDS_READ);
     private final Counter parsed = StreamyCounters.counter(StreamyCounters.PARSED);
     private final Counter valid = StreamyCounters.counter(StreamyCounters.EVENTS_VALID);
@@ -110,19 +128,24 @@ public abstract class CheckEvents
     private transient EventRules rules;
     private transient Map<ErrorCode, Counter> deadLetters;
 
+    /** This instance's window of the budget; null when the budget is off. */
+    private transient @Nullable ErrorBudgetWindow budget;
+
     CheckFn(
         int maxBytes,
         int maxDepth,
         Contract contract,
         Duration maxFutureSkew,
         SerializableSupplier<Instant> clock,
-        boolean keepsPayload) {
+        boolean keepsPayload,
+        ErrorBudget errorBudget) {
       this.maxBytes = maxBytes;
       this.maxDepth = maxDepth;
       this.contract = contract;
       this.maxFutureSkew = maxFutureSkew;
       this.clock = clock;
       this.keepsPayload = keepsPayload;
+      this.errorBudget = errorBudget;
     }
 
     @Setup
@@ -130,6 +153,7 @@ public abstract class CheckEvents
       parsing = JsonParsing.withLimits(maxBytes, maxDepth);
       rules = new EventRules(contract, maxFutureSkew);
       deadLetters = StreamyCounters.deadLetterCounters();
+      budget = errorBudget.isOn() ? errorBudget.newWindow() : null;
     }
 
     @ProcessElement
@@ -139,6 +163,7 @@ public abstract class CheckEvents
       if (tree.deadLetter != null) {
         deadLetters.get(tree.deadLetter.code()).inc();
         out.get(FAILED).output(tree.deadLetter);
+        countDeadLetter(tree.deadLetter);
         return;
       }
       parsed.inc();
@@ -147,9 +172,13 @@ public abstract class CheckEvents
       if (checked.deadLetter != null) {
         deadLetters.get(checked.deadLetter.code()).inc();
         out.get(FAILED).output(checked.deadLetter);
+        countDeadLetter(checked.deadLetter);
         return;
       }
       valid.inc();
+      if (budget != null) {
+        budget.event(System.currentTimeMillis());
+      }
       if (checked.verdict.hasUnknownFields()) {
         unknownFields.inc();
       }
@@ -157,6 +186,16 @@ public abstract class CheckEvents
           .outputWithTimestamp(
               KV.of(keepsPayload ? record : record.withoutPayload(), checked.row),
               checked.verdict.getEventTime());
+    }
+
+    /**
+     * Throws once the budget is blown. The bundle then fails as a whole: the runner commits none of
+     * its output and no offset past it, so the records it held are read again by the next run.
+     */
+    private void countDeadLetter(DeadLetter deadLetter) {
+      if (budget != null) {
+        budget.deadLetter(deadLetter.code(), System.currentTimeMillis());
+      }
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.streamy.transforms;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -191,6 +192,75 @@ public class CheckEventsTest {
       total += counter.getAttempted();
     }
     return total;
+  }
+
+  /** Real events, every {@code step}-th, then {@code bad} records that fail parsing. */
+  private static List<SourceRecord> realThenUnparseable(int step, int bad) {
+    List<SourceRecord> records = new ArrayList<>();
+    List<SourceRecord> real = RealEvents.records("recentchange");
+    for (int i = 0; i < real.size(); i += step) {
+      records.add(real.get(i));
+    }
+    long offset = records.size();
+    for (int i = 0; i < bad; i++) {
+      records.add(
+          SourceRecord.of(
+              "recentchange", 0, offset++, "not json".getBytes(StandardCharsets.UTF_8)));
+    }
+    return records;
+  }
+
+  @Test
+  public void aBlownErrorBudgetFailsThePipelineWithOneLineNamingTheCodes() {
+    // 102 real events (a few old-format FIELD_MISSING ones), then 400 unparseable records.
+    List<SourceRecord> records = realThenUnparseable(30, 400);
+    ParseEventsTest.create(pipeline, records)
+        .apply(
+            "CheckEvents",
+            CheckEvents.of(ParseEvents.withLimits(1 << 20, 10), TestEvents.CONTRACT, SKEW)
+                .withClock(FixedClock.at("2026-01-01T00:00:00Z"))
+                .withErrorBudget(ErrorBudget.of(0.5, Duration.standardMinutes(5), 20)));
+
+    RuntimeException failed = assertThrows(RuntimeException.class, () -> pipeline.run());
+    String message = ErrorBudgetExceededException.messageIn(failed).orElseThrow(() -> failed);
+    assertTrue(
+        message,
+        message.matches(
+            "error budget exceeded: [0-9.]+% dead letters over the last 5m \\([0-9,]+ of [0-9,]+"
+                + " records; budget 50%\\): PARSE_ERROR [0-9,]+(, FIELD_MISSING [0-9,]+)?"));
+  }
+
+  @Test
+  public void withinTheBudgetTheStepGivesWhatItGivesWithout() {
+    // One unparseable record after every fifth real event: a sixth of the records, in any bundle.
+    List<SourceRecord> records = new ArrayList<>();
+    List<SourceRecord> real = RealEvents.records("recentchange");
+    for (int i = 0; i < 100; i++) {
+      records.add(real.get(i * 30));
+      if (i % 5 == 4) {
+        records.add(
+            SourceRecord.of("recentchange", 1, i, "not json".getBytes(StandardCharsets.UTF_8)));
+      }
+    }
+    PCollection<SourceRecord> input = ParseEventsTest.create(pipeline, records);
+    CheckEvents check =
+        CheckEvents.of(ParseEvents.withLimits(1 << 20, 10), TestEvents.CONTRACT, SKEW)
+            .withClock(FixedClock.at("2026-01-01T00:00:00Z"));
+    WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter> plain =
+        input.apply("Unbudgeted", check);
+    WithFailures.Result<PCollection<KV<SourceRecord, Row>>, DeadLetter> budgeted =
+        input.apply(
+            "Budgeted",
+            check.withErrorBudget(ErrorBudget.of(0.5, Duration.standardMinutes(5), 30)));
+    assertBothGiveTheSame(
+        "BudgetRows",
+        plain.output().apply("PlainRows", ParDo.of(new RowSummaryFn())),
+        budgeted.output().apply("BudgetedRows", ParDo.of(new RowSummaryFn())));
+    assertBothGiveTheSame(
+        "BudgetDeadLetters",
+        summaries("Plain", plain.failures()),
+        summaries("Budgeted", budgeted.failures()));
+    pipeline.run().waitUntilFinish();
   }
 
   private static PCollection<String> summaries(String name, PCollection<DeadLetter> deadLetters) {

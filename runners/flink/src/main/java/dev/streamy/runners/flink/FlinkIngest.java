@@ -6,8 +6,10 @@ import dev.streamy.pipelines.BackfillPlan;
 import dev.streamy.pipelines.IngestPipeline;
 import dev.streamy.pipelines.Settings;
 import dev.streamy.templates.PipelineArgs;
+import dev.streamy.transforms.ErrorBudgetExceededException;
 import org.apache.beam.runners.flink.FlinkDetachedRunnerResult;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 
 /**
  * Main class of the Flink job jar: the ingest pipeline with {@link FlinkPresets} applied. Works as
@@ -72,6 +74,32 @@ public final class FlinkIngest {
                 "streamy-stopped"));
   }
 
+  /** Exit code of a run stopped by its error budget, as the CLI's ({@code Streamy}). */
+  public static final int BUDGET_EXCEEDED = 3;
+
+  /**
+   * Flink's marker for a failure no restart can cure: the job fails at once, whatever the restart
+   * strategy. Beam's Flink runner passes a DoFn's exception on as the cause of its own, and Flink
+   * looks for this type through the causes.
+   */
+  private static RuntimeException withoutRestarts(ErrorBudgetExceededException blown) {
+    return new SuppressRestartsException(blown);
+  }
+
+  /**
+   * Ends this JVM with {@link #BUDGET_EXCEEDED} and the budget's one line, no stack trace, when
+   * {@code failure} is a blown error budget. A streaming run's shutdown hook then says which
+   * checkpoint the next run resumes from.
+   */
+  private static void exitIfBudgetExceeded(RuntimeException failure) {
+    ErrorBudgetExceededException.messageIn(failure)
+        .ifPresent(
+            message -> {
+              System.err.println("streamy: " + message);
+              System.exit(BUDGET_EXCEEDED);
+            });
+  }
+
   /** Exit code of a run stopped from outside (as a JVM ended by SIGTERM). */
   private static final int STOPPED = 143;
 
@@ -112,7 +140,20 @@ public final class FlinkIngest {
     if (backfill != null) {
       System.out.println("streamy: " + backfill.describe());
     }
-    PipelineResult result = IngestPipeline.run(settings, backfill);
+    // A blown error budget must end the job: a plain exception would make Flink restart it from
+    // the last checkpoint and replay the flood, and blow the budget again, without end (tried on
+    // the embedded default: 8 task failures in 75 s, the job never ended).
+    settings =
+        settings.toBuilder()
+            .setErrorBudget(settings.getErrorBudget().thrownAs(FlinkIngest::withoutRestarts))
+            .build();
+    PipelineResult result;
+    try {
+      result = IngestPipeline.run(settings, backfill);
+    } catch (RuntimeException e) {
+      exitIfBudgetExceeded(e);
+      throw e;
+    }
     // Detached either by --attachedMode=false or by `flink run -d`: the job runs on without us.
     if (!options.getAttachedMode() || result instanceof FlinkDetachedRunnerResult) {
       System.out.println(
@@ -123,7 +164,13 @@ public final class FlinkIngest {
               + "; follow it in the Flink web UI there.");
       return;
     }
-    PipelineResult.State state = result.waitUntilFinish();
+    PipelineResult.State state;
+    try {
+      state = result.waitUntilFinish();
+    } catch (RuntimeException e) {
+      exitIfBudgetExceeded(e);
+      throw e;
+    }
     finished = true;
     System.out.println("streamy: job '" + options.getJobName() + "' ended " + state);
     if (state == PipelineResult.State.DONE) {
