@@ -45,9 +45,10 @@ final class IngestCommand extends PipelineCommand {
       names = "--metricsPort",
       paramLabel = "<port>",
       description =
-          "--runner=direct: serve the run's counters for Prometheus at"
-              + " http://localhost:<port>/metrics while it runs (0: any free port). On Flink,"
-              + " Flink's Prometheus reporter serves them (see the README).")
+          "Serve the run's counters for Prometheus at http://localhost:<port>/metrics while it"
+              + " runs: the DirectRunner's through Prometheus' Java client (0: any free port), the"
+              + " embedded default's through Flink's Prometheus reporter. A Flink cluster"
+              + " configures its own reporter (see the README).")
   @Nullable
   Integer metricsPort;
 
@@ -83,7 +84,13 @@ final class IngestCommand extends PipelineCommand {
       }
       Settings settings = Settings.from(PipelineArgs.parse(IngestOptions.class, ours));
       Preflight.checkIngest(settings);
-      return FlinkSubmit.runEmbedded(args, settings, System.out);
+      List<String> jobArgs = new ArrayList<>(args);
+      if (metricsPort != null) {
+        jobArgs.add("--metricsPort=" + metricsPort);
+        System.out.println(
+            "streamy: metrics for Prometheus at http://localhost:" + metricsPort + "/metrics");
+      }
+      return FlinkSubmit.runEmbedded(jobArgs, settings, System.out);
     }
     List<String> given = new ArrayList<>(args);
     if (runner != null) {

@@ -123,9 +123,43 @@ public final class FlinkPresets {
     } else if (!set.contains("reIterableGroupByKeyResult")) {
       options.setReIterableGroupByKeyResult(true);
     }
+    if (LOCAL.equals(options.getFlinkMaster()) && options.getMetricsPort() > 0) {
+      reportMetrics(options, set);
+    }
     List<String> problems = streaming ? streamingProblems(options) : List.of();
     if (!problems.isEmpty() && !options.getAllowUnsafeFlinkSettings()) {
       throw new UnsafeFlinkSettingsException(problems);
+    }
+  }
+
+  /**
+   * Gives the embedded mini-cluster Flink's Prometheus reporter on {@code --metricsPort}: its
+   * configuration folder ({@code --flinkConfDir}, written here, or the restore configuration
+   * already chosen) gets the reporter's keys. A user's own {@code --flinkConfDir} is left as it is.
+   */
+  private static void reportMetrics(StreamyFlinkOptions options, Set<String> set) {
+    if (set.contains("flinkConfDir")) {
+      return;
+    }
+    try {
+      Path conf =
+          options.getFlinkConfDir() == null
+              ? Files.createTempDirectory("streamy-flink-conf")
+              : Path.of(options.getFlinkConfDir());
+      Path file = conf.resolve("flink-conf.yaml");
+      String earlier = Files.exists(file) ? Files.readString(file) : "";
+      Files.writeString(
+          file,
+          earlier
+              + "# Written by streamy: --metricsPort, Flink's Prometheus reporter.\n"
+              + "metrics.reporter.prom.factory.class:"
+              + " org.apache.flink.metrics.prometheus.PrometheusReporterFactory\n"
+              + "metrics.reporter.prom.port: "
+              + options.getMetricsPort()
+              + "\n");
+      options.setFlinkConfDir(conf.toString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write the metrics configuration", e);
     }
   }
 

@@ -25,4 +25,14 @@ public interface StreamyFlinkOptions extends IngestOptions, FlinkPipelineOptions
   boolean getResumePreviousJob();
 
   void setResumePreviousJob(boolean value);
+
+  @Description(
+      "Flink's embedded mini-cluster (--flinkMaster=[local]): serve its metrics, streamy's counters"
+          + " among them, for Prometheus at http://localhost:<port>/metrics (Flink's Prometheus"
+          + " reporter). 0: off. A cluster configures its reporter itself (the local cluster"
+          + " serves 9249 and up).")
+  @Default.Integer(0)
+  int getMetricsPort();
+
+  void setMetricsPort(int value);
 }
