@@ -57,7 +57,7 @@ import picocli.CommandLine.Spec;
     })
 final class InspectCommand implements Callable<Integer> {
 
-  /** Characters of a dead letter's payload shown as its code's sample. */
+  /** Characters of a dead letter's payload shown as its code's sample, escapes included. */
   static final int SAMPLE_CHARS = 80;
 
   private static final List<String> PARTS = List.of("events", "aggregates", "dead-letters");
@@ -230,12 +230,12 @@ final class InspectCommand implements Callable<Integer> {
               .count();
       out.printf(
           Locale.ROOT,
-          "  %-13s %,9d rows in %,d Parquet files (%s), %,d windows, event time %s .. %s%n",
+          "  %-13s %,9d rows in %s (%s), %s%n    event time %s .. %s%n",
           "events",
           row.getLong(1),
-          files.size(),
+          count(files.size(), "Parquet file"),
           size(files),
-          windows,
+          count(windows, "window"),
           instant(row, 2),
           instant(row, 3));
     }
@@ -271,12 +271,12 @@ final class InspectCommand implements Callable<Integer> {
       newestWindow = row.getLong(4);
       out.printf(
           Locale.ROOT,
-          "  %-13s %,9d rows in %,d Parquet files (%s), %,d windows, counting %,d events%n",
+          "  %-13s %,9d rows in %s (%s), %s, counting %,d events%n",
           "aggregates",
           row.getLong(1),
-          files.size(),
+          count(files.size(), "Parquet file"),
           size(files),
-          row.getLong(2),
+          count(row.getLong(2), "window"),
           row.getLong(3));
       out.printf(
           Locale.ROOT,
@@ -335,13 +335,15 @@ final class InspectCommand implements Callable<Integer> {
     }
     out.printf(
         Locale.ROOT,
-        "  %-13s %,9d rows in %,d Parquet files (%s); per code, the first one's payload"
-            + " (yours: shown here, logged nowhere):%n",
+        "  %-13s %,9d rows in %s (%s)%n",
         "dead letters",
         total,
-        files.size(),
+        count(files.size(), "Parquet file"),
         size(files));
     List<List<String>> withSamples = new ArrayList<>();
+    // The payload is the user's data: shown on their terminal when asked, never logged.
+    withSamples.add(
+        List.of("code", "rows", "first at", "stage", "its payload (yours; shown here only)"));
     try (PreparedStatement sql =
         db.prepareStatement(
             "SELECT stage, topic, \"partition\", \"offset\", value FROM "
@@ -388,12 +390,12 @@ final class InspectCommand implements Callable<Integer> {
       Map<String, String> summary = current.summary();
       out.printf(
           Locale.ROOT,
-          "  %-28s %,9d rows in %s data files (%s), %,d snapshots%n",
+          "  %-28s %,9d rows in %s (%s), %s%n",
           label,
           Long.parseLong(summary.getOrDefault("total-records", "0")),
-          summary.getOrDefault("total-data-files", "0"),
+          count(Long.parseLong(summary.getOrDefault("total-data-files", "0")), "data file"),
           kib(Long.parseLong(summary.getOrDefault("total-files-size", "0"))),
-          all.size());
+          count(all.size(), "snapshot"));
       List<List<String>> rows = new ArrayList<>();
       rows.add(List.of("snapshot", "committed", "operation", "rows", "sink id", "batch"));
       all.sort((a, b) -> Long.compare(b.timestampMillis(), a.timestampMillis()));
@@ -460,8 +462,8 @@ final class InspectCommand implements Callable<Integer> {
   }
 
   /**
-   * A payload as text for a terminal: UTF-8 (malformed bytes replaced), control and other
-   * non-printing characters escaped, cut to {@link #SAMPLE_CHARS} characters.
+   * A payload as text for a terminal: UTF-8, malformed bytes as {@code \xNN}, control and other
+   * non-printing characters escaped, cut after {@link #SAMPLE_CHARS} characters of that text.
    */
   static String decoded(@Nullable byte[] value) {
     if (value == null) {
@@ -478,8 +480,7 @@ final class InspectCommand implements Callable<Integer> {
     ByteBuffer in = ByteBuffer.wrap(value);
     CharBuffer chars = CharBuffer.allocate(2);
     StringBuilder shown = new StringBuilder();
-    int count = 0;
-    while (in.hasRemaining() && count < SAMPLE_CHARS) {
+    while (in.hasRemaining() && shown.length() < SAMPLE_CHARS) {
       chars.clear();
       // One character (or surrogate pair) at a time: a malformed byte is shown as itself.
       chars.limit(1);
@@ -491,12 +492,10 @@ final class InspectCommand implements Callable<Integer> {
       chars.flip();
       if (chars.hasRemaining()) {
         shown.append(escaped(chars.toString().codePointAt(0)));
-        count++;
       }
       if (result.isError()) {
-        for (int i = 0; i < result.length() && count < SAMPLE_CHARS; i++) {
+        for (int i = 0; i < result.length() && shown.length() < SAMPLE_CHARS; i++) {
           shown.append(String.format(Locale.ROOT, "\\x%02x", in.get() & 0xff));
-          count++;
         }
       } else if (result.isUnderflow() && !chars.hasRemaining()) {
         break;
@@ -563,6 +562,11 @@ final class InspectCommand implements Callable<Integer> {
       bytes += Files.size(file);
     }
     return kib(bytes);
+  }
+
+  /** {@code 1 window}, {@code 2 windows}. */
+  private static String count(long n, String noun) {
+    return String.format(Locale.ROOT, "%,d %s%s", n, noun, n == 1 ? "" : "s");
   }
 
   private static String kib(long bytes) {

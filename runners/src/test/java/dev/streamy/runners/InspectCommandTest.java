@@ -249,7 +249,7 @@ public class InspectCommandTest {
   public void aLongPayloadIsCutAfterItsFirstCharacters() {
     byte[] value = ("\uD83D\uDE00" + "x".repeat(500)).getBytes(StandardCharsets.UTF_8);
     assertEquals(
-        "\"\uD83D\uDE00" + "x".repeat(InspectCommand.SAMPLE_CHARS - 1) + "...\" (504 bytes)",
+        "\"\uD83D\uDE00" + "x".repeat(InspectCommand.SAMPLE_CHARS - 2) + "...\" (504 bytes)",
         InspectCommand.decoded(value));
     assertEquals("(empty value)", InspectCommand.decoded(new byte[0]));
     assertEquals("(no value)", InspectCommand.decoded(null));
