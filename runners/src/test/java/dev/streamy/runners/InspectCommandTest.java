@@ -226,6 +226,20 @@ public class InspectCommandTest {
   }
 
   @Test
+  public void aCatalogAloneShowsItsTables() {
+    Inspected tables = inspect("--icebergWarehouse=" + output.resolve("warehouse"));
+    assertEquals(tables.err, 0, tables.exitCode);
+    assertEquals(
+        (long) counters.get(StreamyCounters.EVENTS_WINDOWED),
+        number(tables.find("^  iceberg streamy\\.events +([\\d,]+) rows")));
+    assertFalse(tables.out, tables.out.contains("Parquet"));
+
+    Inspected rest = inspect("--icebergCatalogType=rest");
+    assertEquals(Streamy.USAGE, rest.exitCode);
+    assertEquals("streamy: --icebergCatalogType=rest needs --icebergCatalogUri", rest.err.strip());
+  }
+
+  @Test
   public void aMissingOrEmptyOutputIsRefusedInOneLine() throws Exception {
     Inspected missing = inspect("--output=" + TEMP.getRoot().toPath().resolve("nowhere"));
     assertEquals(Streamy.USAGE, missing.exitCode);
