@@ -36,15 +36,6 @@ public abstract class Settings implements Serializable {
     String inputTopic = topic("inputTopic", options.getInputTopic());
     String output = required("output", options.getOutput()).replaceAll("/+$", "");
     Sink sink = options.getSink();
-    Map<String, String> catalogProperties =
-        merged(
-            option(
-                "icebergCatalogConfigFile",
-                options.getIcebergCatalogConfigFile(),
-                () -> KeyValueConfig.load(CATALOG, options.getIcebergCatalogConfigFile())),
-            option(
-                "icebergCatalogProperties",
-                () -> KeyValueConfig.parse(CATALOG, options.getIcebergCatalogProperties())));
     return builder()
         .setPipelineOptions(options)
         .setBootstrapServers(required("bootstrapServers", options.getBootstrapServers()))
@@ -124,15 +115,7 @@ public abstract class Settings implements Serializable {
                     0,
                     "must be 0 (the broker's default) or a replication factor"))
         .setSink(sink)
-        .setIcebergCatalog(
-            sink.writesIceberg()
-                ? catalog(
-                    options.getIcebergCatalogType(),
-                    blankToNull(options.getIcebergCatalogUri()),
-                    blankToNull(options.getIcebergWarehouse()),
-                    output,
-                    catalogProperties)
-                : null)
+        .setIcebergCatalog(sink.writesIceberg() ? icebergCatalog(options, output) : null)
         .setIcebergNamespace(
             option(
                 "icebergNamespace",
@@ -390,15 +373,44 @@ public abstract class Settings implements Serializable {
     }
   }
 
+  /**
+   * The Iceberg catalog {@code options} name, read as {@link #from} reads it: REST at its URI, or
+   * Hadoop with its warehouse (by default {@code <output>/warehouse}), with the properties of
+   * {@code --icebergCatalogConfigFile} and {@code --icebergCatalogProperties}. For commands that
+   * read the tables without running the pipeline ({@code streamy inspect}).
+   */
+  public static IcebergCatalogSettings icebergCatalog(
+      IngestOptions options, @Nullable String output) {
+    Map<String, String> properties =
+        merged(
+            option(
+                "icebergCatalogConfigFile",
+                options.getIcebergCatalogConfigFile(),
+                () -> KeyValueConfig.load(CATALOG, options.getIcebergCatalogConfigFile())),
+            option(
+                "icebergCatalogProperties",
+                () -> KeyValueConfig.parse(CATALOG, options.getIcebergCatalogProperties())));
+    return catalog(
+        options.getIcebergCatalogType(),
+        blankToNull(options.getIcebergCatalogUri()),
+        blankToNull(options.getIcebergWarehouse()),
+        output,
+        properties);
+  }
+
   /** REST at its URI, or Hadoop with its warehouse under the output, with extra properties. */
   private static IcebergCatalogSettings catalog(
       IcebergCatalogSettings.Type type,
       @Nullable String uri,
       @Nullable String warehouse,
-      String output,
+      @Nullable String output,
       Map<String, String> properties) {
     if (type == IcebergCatalogSettings.Type.REST && uri == null) {
       throw new IllegalArgumentException("--icebergCatalogType=rest needs --icebergCatalogUri");
+    }
+    if (type == IcebergCatalogSettings.Type.HADOOP && warehouse == null && output == null) {
+      throw new IllegalArgumentException(
+          "--icebergCatalogType=hadoop needs --icebergWarehouse or --output");
     }
     IcebergCatalogSettings catalog =
         type == IcebergCatalogSettings.Type.REST

@@ -223,7 +223,7 @@ final class IngestRun {
       Pattern.compile("-(\\d{8}T[0-9.]+Z-\\d{8}T[0-9.]+Z)-pane-");
 
   /** The window part of a file name, {@code <prefix>-<start>-<end>-pane-...}. */
-  private static String windowOf(String fileName) {
+  static String windowOf(String fileName) {
     Matcher window = WINDOW_IN_NAME.matcher(fileName);
     return window.find() ? window.group(1) : fileName;
   }

@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
       IngestCommand.class,
       GenerateCommand.class,
       TopicsCommand.class,
+      InspectCommand.class,
       ReplayCommand.class,
       FlinkClusterCommand.class
     },
