@@ -71,38 +71,15 @@ final class ParquetFiles {
    * (see {@link SourceOffsets.Columns}); null for a file without them (aggregates).
    */
   static @Nullable SourceOffsets sourceOffsets(ResourceId file, long length) throws IOException {
-    try (ParquetFileReader reader = ParquetFileReader.open(inputFile(file, length))) {
-      MessageType schema = reader.getFooter().getFileMetaData().getSchema();
-      List<String> fieldNames = new ArrayList<>();
-      schema.getFields().forEach(field -> fieldNames.add(field.getName()));
-      String[] names = SourceOffsets.Columns.namesAmong(fieldNames);
-      if (names == null) {
-        return null;
-      }
-      MessageType coordinates =
-          new MessageType(
-              schema.getName(),
-              schema.getType(names[0]),
-              schema.getType(names[1]),
-              schema.getType(names[2]));
-      reader.setRequestedSchema(coordinates);
-      MessageColumnIO columns = new ColumnIOFactory().getColumnIO(coordinates);
-      SourceOffsets offsets = new SourceOffsets();
-      PageReadStore rowGroup;
-      while ((rowGroup = reader.readNextRowGroup()) != null) {
-        RecordReader<Group> records =
-            columns.getRecordReader(rowGroup, new GroupRecordConverter(coordinates));
-        for (long row = 0; row < rowGroup.getRowCount(); row++) {
-          Group group = records.read();
-          if (group.getFieldRepetitionCount(0) > 0
-              && group.getFieldRepetitionCount(1) > 0
-              && group.getFieldRepetitionCount(2) > 0) {
-            offsets.add(group.getString(0, 0), group.getInteger(1, 0), group.getLong(2, 0));
-          }
-        }
-      }
-      return offsets;
-    }
+    SourceOffsets offsets = new SourceOffsets();
+    boolean hasCoordinates =
+        readCoordinates(
+            file,
+            length,
+            null,
+            (minPartition, maxPartition, minOffset, maxOffset) -> true,
+            (topic, partition, offset, id) -> offsets.add(topic, partition, offset));
+    return hasCoordinates ? offsets : null;
   }
 
   /** What {@link #readCoordinates} hands on, per row. */
