@@ -167,6 +167,9 @@ final class FlinkSubmit {
               job.destroy();
               try {
                 job.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                // Its last lines (where the next run resumes) pass through the filter's daemon
+                // threads, which the JVM stops once the hooks are done.
+                errors.join(TimeUnit.SECONDS.toMillis(5));
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
