@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
       GenerateCommand.class,
       TopicsCommand.class,
       ReplayCommand.class,
+      ReportCommand.class,
       FlinkClusterCommand.class
     },
     footer = {
