@@ -277,7 +277,7 @@ public class ReportCommandTest {
                 "--disable-gpu",
                 "--no-first-run",
                 "--user-data-dir=" + profile,
-                "--window-size=1280,3300",
+                "--window-size=1280,3750",
                 action,
                 page.toUri().toString())
             .redirectOutput(stdout.toFile())
