@@ -1,7 +1,11 @@
 package dev.streamy.runners;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.streamy.generator.GenerateEvents;
 import dev.streamy.generator.GeneratorOptions;
+import dev.streamy.pipelines.IngestPipeline;
 import dev.streamy.pipelines.Preflight;
 import dev.streamy.pipelines.Settings;
 import dev.streamy.pipelines.Sink;
@@ -11,9 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
 import picocli.CommandLine.Command;
 
@@ -23,9 +30,10 @@ import picocli.CommandLine.Command;
     description = {
       "Start a real local Kafka broker, generate events (with bad records and duplicates), ingest"
           + " them on the DirectRunner until all are read, stop the broker and print a summary.",
-      "Writes Parquet and Iceberg (--sink=both) unless told otherwise; first deletes the events,"
-          + " aggregates, dead-letters, warehouse and ledger.ndjson an earlier demo left in"
-          + " --output, nothing else.",
+      "Writes Parquet and Iceberg (--sink=both) unless told otherwise, then the report"
+          + " (report.html, as streamy report writes it); first deletes the events, aggregates,"
+          + " dead-letters, warehouse, ledger.ndjson, run-summary.json and report.html an earlier"
+          + " demo left in --output, nothing else.",
       "e.g. streamy demo --count=10000 --output=streamy-output"
     })
 final class DemoCommand extends PipelineCommand {
@@ -77,17 +85,45 @@ final class DemoCommand extends PipelineCommand {
       kafka.createTopic(topic + ".dlq", 1);
       GenerateEvents.run(options.as(GeneratorOptions.class));
       options.setMaxRecords(options.getCount());
-      IngestRun.runWithProgress(options, Settings.from(options), System.out);
+      long started = System.nanoTime();
+      PipelineResult result =
+          IngestRun.runWithProgress(options, Settings.from(options), System.out);
+      writeRunSummary(output, IngestPipeline.counters(result), (System.nanoTime() - started) / 1e9);
       System.out.println("ledger of what was sent: " + options.getLedger());
     }
     System.out.println("streamy demo: broker stopped.");
+    Path report = ReportCommand.write(output, output.resolve("report.html"));
+    System.out.println("streamy demo: report at " + report);
     return Streamy.OK;
+  }
+
+  /**
+   * The run's counters and seconds beside its outputs, for {@code streamy report}: duplicates are
+   * dropped, not written, and the outputs do not say how long the run took.
+   */
+  private static void writeRunSummary(Path output, Map<String, Long> counters, double seconds)
+      throws IOException {
+    ObjectNode summary = JsonNodeFactory.instance.objectNode();
+    summary.put("runner", "DirectRunner");
+    summary.put("seconds", seconds);
+    ObjectNode values = summary.putObject("counters");
+    new TreeMap<>(counters).forEach(values::put);
+    new ObjectMapper()
+        .writerWithDefaultPrettyPrinter()
+        .writeValue(output.resolve(RunFigures.RUN_SUMMARY).toFile(), summary);
   }
 
   /** Removes what an earlier demo wrote, and only that: never a folder of something else. */
   private static void clearEarlierDemoOutput(Path output) throws IOException {
     for (String part :
-        List.of("events", "aggregates", "dead-letters", "warehouse", "ledger.ndjson")) {
+        List.of(
+            "events",
+            "aggregates",
+            "dead-letters",
+            "warehouse",
+            "ledger.ndjson",
+            RunFigures.RUN_SUMMARY,
+            "report.html")) {
       Path path = output.resolve(part);
       if (Files.exists(path)) {
         try (Stream<Path> all = Files.walk(path)) {

@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
       TopicsCommand.class,
       InspectCommand.class,
       ReplayCommand.class,
+      ReportCommand.class,
       FlinkClusterCommand.class
     },
     footer = {
