@@ -164,11 +164,13 @@ final class FlinkSubmit {
     Thread stopJob =
         new Thread(
             () -> {
-              job.destroy();
+              // SIGTERM through the process handle: Process.destroy() would also close this end
+              // of the job's pipes, and its last lines (where the next run resumes) would be lost.
+              job.toHandle().destroy();
               try {
                 job.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                // Its last lines (where the next run resumes) pass through the filter's daemon
-                // threads, which the JVM stops once the hooks are done.
+                // Those lines pass through the filter's daemon threads, which the JVM stops once
+                // the hooks are done.
                 errors.join(TimeUnit.SECONDS.toMillis(5));
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
