@@ -63,6 +63,10 @@ public final class IngestPipeline {
   public static final String AGGREGATES_TABLE = "aggregates";
   public static final String DEAD_LETTERS_TABLE = "dead_letters";
 
+  /** The three tables, in that order. */
+  public static final List<String> TABLES =
+      List.of(EVENTS_TABLE, AGGREGATES_TABLE, DEAD_LETTERS_TABLE);
+
   private static final Logger LOG = LoggerFactory.getLogger(IngestPipeline.class);
 
   private IngestPipeline() {}
@@ -208,7 +212,7 @@ public final class IngestPipeline {
     }
     int tableFiles = 0;
     if (settings.getSink().writesIceberg()) {
-      for (String table : List.of(EVENTS_TABLE, AGGREGATES_TABLE, DEAD_LETTERS_TABLE)) {
+      for (String table : TABLES) {
         tableFiles +=
             WriteIceberg.removeCommitted(
                 settings.getIcebergCatalog(),

@@ -127,11 +127,7 @@ final class IngestRun {
   private static void printIcebergTables(Settings settings, PrintStream out) {
     org.apache.iceberg.catalog.Catalog catalog =
         settings.getIcebergCatalog().toBeamConfig().catalog();
-    for (String name :
-        List.of(
-            IngestPipeline.EVENTS_TABLE,
-            IngestPipeline.AGGREGATES_TABLE,
-            IngestPipeline.DEAD_LETTERS_TABLE)) {
+    for (String name : IngestPipeline.TABLES) {
       org.apache.iceberg.Table table =
           catalog.loadTable(
               org.apache.iceberg.catalog.TableIdentifier.of(settings.getIcebergNamespace(), name));

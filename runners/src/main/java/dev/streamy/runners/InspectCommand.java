@@ -368,11 +368,7 @@ final class InspectCommand implements Callable<Integer> {
 
   /** Each table's rows and files, and its newest snapshots with what streamy recorded in them. */
   private void printIcebergTables(Catalog catalog, PrintWriter out) {
-    for (String name :
-        List.of(
-            IngestPipeline.EVENTS_TABLE,
-            IngestPipeline.AGGREGATES_TABLE,
-            IngestPipeline.DEAD_LETTERS_TABLE)) {
+    for (String name : IngestPipeline.TABLES) {
       TableIdentifier id = TableIdentifier.of(icebergNamespace, name);
       String label = "iceberg " + icebergNamespace + "." + name;
       if (!catalog.tableExists(id)) {

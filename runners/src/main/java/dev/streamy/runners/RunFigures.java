@@ -208,11 +208,7 @@ record RunFigures(
             IcebergCatalogSettings.hadoop(warehouse.toString()).toBeamConfig().catalog();
         Namespace namespace = namespace(catalog);
         Map<String, Table> tables = new LinkedHashMap<>();
-        for (String name :
-            List.of(
-                IngestPipeline.EVENTS_TABLE,
-                IngestPipeline.AGGREGATES_TABLE,
-                IngestPipeline.DEAD_LETTERS_TABLE)) {
+        for (String name : IngestPipeline.TABLES) {
           TableIdentifier id = TableIdentifier.of(namespace, name);
           if (catalog.tableExists(id)) {
             Table table = catalog.loadTable(id);
