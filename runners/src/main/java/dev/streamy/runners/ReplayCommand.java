@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -109,41 +110,38 @@ final class ReplayCommand extends PipelineCommand {
     ReplayLedger ledger = ReplayLedger.load(ledgerFile);
     Map.Entry<String, List<String>> unfinished = ledger.unfinished();
 
+    // The options as checked settings, for what reading needs (Kafka client settings, the file
+    // included; the catalog): stand-ins take the place of Kafka options a dry run may lack.
+    Settings read = readSettings(options);
     boolean fromTopic = options.getReplayFrom().equals("topic");
     String where;
-    List<DeadLetter> candidates = new ArrayList<>();
-    Map<String, DeadLetter> byKey = new LinkedHashMap<>();
     Predicate<DeadLetter> wanted =
         unfinished == null ? selection::matches : d -> unfinished.getValue().contains(key(d));
-    java.util.function.Consumer<DeadLetter> collect =
-        d -> {
-          if (wanted.test(d) && byKey.putIfAbsent(key(d), d) == null) {
-            candidates.add(d);
-          }
-        };
+    Map<String, DeadLetter> candidates = new LinkedHashMap<>(); // by key, each once, in read order
     long[] seen = {0};
-    java.util.function.Consumer<DeadLetter> counting =
+    Consumer<DeadLetter> counting =
         d -> {
           seen[0]++;
-          collect.accept(d);
+          if (wanted.test(d)) {
+            candidates.putIfAbsent(key(d), d);
+          }
         };
     if (fromTopic) {
       requireKafka(options, "--replayFrom=topic");
       String topic = dlqTopic(options);
       where = "DLQ topic " + topic;
       ReadDeadLetters.fromTopic(
-          options.getBootstrapServers(), topic, kafkaConfig(options), counting);
+          options.getBootstrapServers(), topic, read.getKafkaConfig(), counting);
     } else if (options.getReplayFrom().equals("iceberg")) {
-      Settings tables = tableSettings(options);
-      if (!tables.getSink().writesIceberg()) {
+      if (!read.getSink().writesIceberg()) {
         throw new IllegalArgumentException(
             "--replayFrom=iceberg needs --sink=iceberg or --sink=both (and the catalog options)");
       }
       where =
-          "Iceberg table " + tables.getIcebergNamespace() + "." + IngestPipeline.DEAD_LETTERS_TABLE;
+          "Iceberg table " + read.getIcebergNamespace() + "." + IngestPipeline.DEAD_LETTERS_TABLE;
       ReadDeadLetters.fromIceberg(
-          tables.getIcebergCatalog(),
-          tables.getIcebergNamespace(),
+          read.getIcebergCatalog(),
+          read.getIcebergNamespace(),
           IngestPipeline.DEAD_LETTERS_TABLE,
           counting);
     } else {
@@ -160,7 +158,7 @@ final class ReplayCommand extends PipelineCommand {
     Map<String, Long> refused = new TreeMap<>();
     long alreadyReplayed = 0;
     List<DeadLetter> selected = new ArrayList<>();
-    for (DeadLetter d : candidates) {
+    for (DeadLetter d : candidates.values()) {
       if (unfinished == null && ledger.wasReplayed(key(d))) {
         alreadyReplayed++;
       } else if (attempt(d) >= options.getMaxAttempts()) {
@@ -205,7 +203,7 @@ final class ReplayCommand extends PipelineCommand {
     for (DeadLetter d : selected) {
       SourceRecord source = d.source();
       if (d.isValueTruncated()) {
-        source = ReadDeadLetters.original(options.getBootstrapServers(), kafkaConfig(options), d);
+        source = ReadDeadLetters.original(options.getBootstrapServers(), read.getKafkaConfig(), d);
         if (source == null) {
           refused.merge("TRUNCATED_VALUE_UNAVAILABLE", 1L, Long::sum);
           out.println(
@@ -406,10 +404,10 @@ final class ReplayCommand extends PipelineCommand {
   }
 
   /**
-   * The settings of {@code options} for reading the Iceberg table: stand-ins take the place of the
-   * Kafka options while they are checked, since reading the table needs no Kafka.
+   * The settings of {@code options} for reading dead letters: stand-ins take the place of the Kafka
+   * options while they are checked, since reading files or the table needs no Kafka.
    */
-  private static Settings tableSettings(ReplayOptions options) {
+  private static Settings readSettings(ReplayOptions options) {
     String servers = options.getBootstrapServers();
     String topic = options.getInputTopic();
     try {
@@ -424,10 +422,6 @@ final class ReplayCommand extends PipelineCommand {
       options.setBootstrapServers(servers);
       options.setInputTopic(topic);
     }
-  }
-
-  private static Map<String, String> kafkaConfig(ReplayOptions options) {
-    return dev.streamy.options.KafkaConfig.parse(options.getKafkaConsumerConfig());
   }
 
   /** Which dead letters a replay takes: every filter given must match. */
