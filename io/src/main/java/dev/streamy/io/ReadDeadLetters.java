@@ -95,7 +95,10 @@ public final class ReadDeadLetters {
     }
   }
 
-  /** The published {@code .parquet} files under {@code folder}, in name order; none if absent. */
+  /**
+   * The published {@code .parquet} files under {@code folder}, in name order; none if absent. Files
+   * and folders whose names start with a dot (a write in progress) are left out.
+   */
   public static List<Path> parquetFiles(Path folder) {
     if (!Files.isDirectory(folder)) {
       return List.of();

@@ -1,5 +1,6 @@
 package dev.streamy.runners;
 
+import dev.streamy.io.ReadDeadLetters;
 import dev.streamy.pipelines.BackfillPlan;
 import dev.streamy.pipelines.IngestOptions;
 import dev.streamy.pipelines.IngestPipeline;
@@ -16,8 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import javax.annotation.Nullable;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.PipelineResult;
@@ -203,16 +202,9 @@ final class IngestRun {
         runner);
   }
 
-  static List<Path> parquetFiles(Path folder) throws IOException {
-    if (!Files.isDirectory(folder)) {
-      return List.of();
-    }
-    try (Stream<Path> all = Files.walk(folder)) {
-      return all.filter(p -> p.toString().endsWith(".parquet"))
-          .filter(p -> !p.toString().contains("/."))
-          .sorted()
-          .collect(Collectors.toList());
-    }
+  /** The published Parquet files under {@code folder} ({@link ReadDeadLetters#parquetFiles}). */
+  static List<Path> parquetFiles(Path folder) {
+    return ReadDeadLetters.parquetFiles(folder);
   }
 
   private static final Pattern WINDOW_IN_NAME =

@@ -72,22 +72,17 @@ final class MetricsEndpoint implements AutoCloseable {
   static MetricSnapshots snapshots(PipelineResult result, @Nullable LongSupplier lag) {
     MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder().build());
     Map<String, Long> counters = new TreeMap<>();
-    Map<String, Long> deadLetters = new TreeMap<>();
     for (MetricResult<Long> counter : metrics.getCounters()) {
       String namespace = counter.getName().getNamespace();
       String name = counter.getName().getName();
-      long value = counter.getAttempted();
       if (namespace.equals(StreamyCounters.NAMESPACE)) {
-        ErrorCode code = codeOf(name);
-        if (code != null) {
-          deadLetters.merge(code.name(), value, Long::sum);
-        } else {
-          counters.merge(name, value, Long::sum);
-        }
+        counters.merge(name, counter.getAttempted(), Long::sum);
       } else if (SINK_NAMESPACES.containsKey(namespace)) {
-        counters.merge(SINK_NAMESPACES.get(namespace) + name, value, Long::sum);
+        counters.merge(SINK_NAMESPACES.get(namespace) + name, counter.getAttempted(), Long::sum);
       }
     }
+    Map<ErrorCode, Long> deadLetters = StreamyCounters.deadLettersByCode(counters);
+    deadLetters.keySet().forEach(code -> counters.remove(StreamyCounters.deadLetters(code)));
     List<MetricSnapshot> out = new ArrayList<>();
     counters.forEach(
         (name, value) ->
@@ -104,7 +99,7 @@ final class MetricsEndpoint implements AutoCloseable {
       byCode.dataPoint(
           CounterSnapshot.CounterDataPointSnapshot.builder()
               .labels(Labels.of("code", code.name()))
-              .value(deadLetters.getOrDefault(code.name(), 0L))
+              .value(deadLetters.getOrDefault(code, 0L))
               .build());
     }
     out.add(byCode.build());
@@ -143,17 +138,6 @@ final class MetricsEndpoint implements AutoCloseable {
               .build());
     }
     return new MetricSnapshots(out);
-  }
-
-  private static @Nullable ErrorCode codeOf(String counter) {
-    if (!counter.startsWith(StreamyCounters.DEAD_LETTERS_PREFIX)) {
-      return null;
-    }
-    try {
-      return ErrorCode.valueOf(counter.substring(StreamyCounters.DEAD_LETTERS_PREFIX.length()));
-    } catch (IllegalArgumentException e) {
-      return null; // dead_letters_written
-    }
   }
 
   @Override
